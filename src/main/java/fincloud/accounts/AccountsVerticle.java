@@ -1,0 +1,117 @@
+package fincloud.accounts;
+
+import fincloud.audit.AuditEvent;
+import fincloud.audit.AuditOutbox;
+import fincloud.payments.IdempotencyRecords;
+import fincloud.shared.Addresses;
+import fincloud.shared.Answer;
+import fincloud.shared.BusReply;
+import fincloud.shared.DatabasePool;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.Ids;
+import fincloud.shared.Page;
+import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * The accounts service: opens accounts, changes their status, and serves balances, statements and
+ * the trial balance. Money moves only through payments' ledger writer.
+ */
+public class AccountsVerticle extends VerticleBase {
+  private Pool pool;
+
+  @Override
+  public Future<?> start() {
+    pool = DatabasePool.create(vertx, config());
+    return Future.all(List.of(
+        on(Addresses.ACCOUNTS_OPEN, this::open),
+        on(Addresses.ACCOUNTS_GET, this::get),
+        on(Addresses.ACCOUNTS_LIST, (caller, request) -> AccountRepository.list(pool, caller.tenant(),
+            Page.from(request.getJsonObject("query"))).map(Answer::ok)),
+        on(Addresses.ACCOUNTS_ENTRIES, this::entries),
+        on(Addresses.ACCOUNTS_FREEZE, (caller, request) -> change(caller, request, AccountLifecycle.FREEZE)),
+        on(Addresses.ACCOUNTS_UNFREEZE, (caller, request) -> change(caller, request, AccountLifecycle.UNFREEZE)),
+        on(Addresses.ACCOUNTS_CLOSE, (caller, request) -> change(caller, request, AccountLifecycle.CLOSE)),
+        on(Addresses.LEDGER_TRIAL_BALANCE, this::trialBalance)));
+  }
+
+  private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
+    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
+        Future.succeededFuture(message).compose(m ->
+            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+  }
+
+  private Future<Answer> open(RequestContext caller, JsonObject request) {
+    JsonObject body = request.getJsonObject("body");
+    if (body.getBoolean("allowNegative", false) && !caller.hasScope("admin")) {
+      return Future.succeededFuture(Answer.problem(ErrorCode.FORBIDDEN,
+          "allowNegative accounts need the admin scope", caller.requestId()));
+    }
+    return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
+        AccountRepository.insert(tx, Ids.account(), caller.tenant(), body).compose(account ->
+            AuditOutbox.write(tx, List.of(AuditEvent.of(caller, "ACCOUNT_OPENED", "account",
+                    account.getString("id"), true, account)))
+                .map(Answer.created(account)))));
+  }
+
+  private Future<Answer> get(RequestContext caller, JsonObject request) {
+    return AccountRepository.find(pool, id(request), caller.tenant())
+        .map(account -> account == null ? notFound(caller, id(request)) : Answer.ok(account));
+  }
+
+  private Future<Answer> entries(RequestContext caller, JsonObject request) {
+    return AccountRepository.find(pool, id(request), caller.tenant()).compose(account -> account == null
+        ? Future.succeededFuture(notFound(caller, id(request)))
+        : AccountRepository.entries(pool, id(request), Page.from(request.getJsonObject("query"))).map(Answer::ok));
+  }
+
+  private Future<Answer> change(RequestContext caller, JsonObject request, AccountLifecycle change) {
+    String id = id(request);
+    return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
+        AccountRepository.lock(tx, id, caller.tenant()).compose(account -> {
+          if (account == null) {
+            return Future.succeededFuture(notFound(caller, id));
+          }
+          String next;
+          try {
+            next = change.next(account);
+          } catch (ServiceException refusal) {
+            return Future.succeededFuture(refusal.toAnswer(caller.requestId()));
+          }
+          if (next.equals(account.getString("status"))) {
+            return Future.succeededFuture(Answer.ok(account));
+          }
+          return AccountRepository.setStatus(tx, id, next).compose(changed ->
+              AuditOutbox.write(tx, List.of(AuditEvent.of(caller, change.auditAction(), "account", id, true,
+                      new JsonObject().put("from", account.getString("status")).put("to", next))))
+                  .map(Answer.ok(changed)));
+        })));
+  }
+
+  private Future<Answer> trialBalance(RequestContext caller, JsonObject request) {
+    return pool.getConnection().compose(connection -> connection
+        .query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+        .compose(begun -> connection.query("SELECT now() AS as_of").execute())
+        .compose(asOf -> AccountRepository.trialBalance(connection, caller.tenant()).map(lines ->
+            new JsonObject()
+                .put("asOf", fincloud.shared.Timestamps.format(asOf.iterator().next().getOffsetDateTime("as_of")))
+                .put("currencies", lines)))
+        .eventually(() -> connection.query("ROLLBACK").execute().eventually(connection::close))
+        .map(Answer::ok));
+  }
+
+  private static String id(JsonObject request) {
+    return request.getJsonObject("path").getString("id");
+  }
+
+  private static Answer notFound(RequestContext caller, String id) {
+    return Answer.problem(ErrorCode.NOT_FOUND, "no account " + id, caller.requestId());
+  }
+}

@@ -1,0 +1,115 @@
+package fincloud.gateway;
+
+import fincloud.shared.ErrorCode;
+import fincloud.shared.Money;
+import fincloud.shared.ServiceException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Request bodies are checked against the schemas of the published contract itself
+ * ({@code openapi.yaml}, {@code components.schemas}), so that what the API documents is what it
+ * enforces. On top of JSON Schema: unknown fields are named, and amounts must be written as JSON
+ * integers ({@code 1.0} and {@code 1e3} are numbers, not integers, in API.md).
+ */
+final class RequestSchemas {
+  private static final Set<String> INTEGER_FIELDS = Set.of("amount", "overdraftLimit", "expiresInSeconds",
+      "max", "windowSeconds", "ageSeconds");
+  private static final int MAX_METADATA_BYTES = 4096;
+
+  private final Map<String, JsonObject> schemas = new HashMap<>();
+  private final Map<String, Validator> validators = new HashMap<>();
+
+  RequestSchemas(JsonObject openApi) {
+    JsonObject components = openApi.getJsonObject("components").getJsonObject("schemas");
+    JsonSchemaOptions options = new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
+        .setBaseUri("https://fincloud.invalid/schemas/").setOutputFormat(OutputFormat.Basic);
+    components.fieldNames().stream().filter(name -> name.endsWith("Request")).forEach(name -> {
+      JsonObject schema = components.getJsonObject(name);
+      schemas.put(name, schema);
+      validators.put(name, Validator.create(JsonSchema.of(schema), options));
+    });
+  }
+
+  static JsonObject loadOpenApi() {
+    try (InputStream in = RequestSchemas.class.getClassLoader().getResourceAsStream("openapi.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.yaml is missing from the classpath");
+      }
+      Map<String, Object> document = new Yaml().load(in);
+      return new JsonObject(document);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** @throws ServiceException VALIDATION_FAILED naming the first bad field */
+  void validate(String schemaName, JsonObject body) {
+    JsonObject schema = schemas.get(schemaName);
+    if (schema == null) {
+      throw new IllegalStateException("openapi.yaml has no schema " + schemaName);
+    }
+    checkShape(schema, body, "");
+    OutputUnit result = validators.get(schemaName).validate(body);
+    if (!result.getValid()) {
+      OutputUnit first = result.getErrors() == null || result.getErrors().isEmpty() ? result : result.getErrors().get(0);
+      String field = first.getInstanceLocation() == null ? "" : first.getInstanceLocation().replaceFirst("^#?/?", "");
+      throw invalid(field, (field.isEmpty() ? "body" : field) + ": " + first.getError());
+    }
+  }
+
+  /** Unknown fields, integer-ness and metadata size, walking objects and arrays of the schema. */
+  private static void checkShape(JsonObject schema, Object value, String path) {
+    if (value instanceof JsonObject object && schema.containsKey("properties")) {
+      JsonObject properties = schema.getJsonObject("properties");
+      for (String field : object.fieldNames()) {
+        String at = path.isEmpty() ? field : path + "/" + field;
+        if (!properties.containsKey(field)) {
+          throw invalid(at, "unknown field '" + at + "'");
+        }
+        checkField(properties.getJsonObject(field), field, object.getValue(field), at);
+      }
+    } else if (value instanceof JsonArray array && schema.getJsonObject("items") != null) {
+      for (int i = 0; i < array.size(); i++) {
+        checkShape(schema.getJsonObject("items"), array.getValue(i), path + "/" + i);
+      }
+    }
+  }
+
+  private static void checkField(JsonObject schema, String field, Object value, String at) {
+    if (INTEGER_FIELDS.contains(field) && value != null && !(value instanceof Integer || value instanceof Long)) {
+      throw invalid(at, at + ": must be a JSON integer in range (no fraction, no exponent, not a string)");
+    }
+    if (field.equals("amount") && value != null && !Money.isAmount(value)) {
+      throw invalid(at, at + ": must be an integer from 1 to " + Money.MAX_AMOUNT);
+    }
+    if (field.equals("currency") && value != null && !Money.isCurrency(value)) {
+      throw invalid(at, at + ": must be an ISO 4217 currency code in upper case");
+    }
+    if (field.equals("metadata") && value instanceof JsonObject metadata
+        && metadata.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_METADATA_BYTES) {
+      throw invalid(at, at + ": must be at most 4 KiB of JSON");
+    }
+    if (schema != null) {
+      checkShape(schema, value, at);
+    }
+  }
+
+  private static ServiceException invalid(String field, String detail) {
+    return new ServiceException(ErrorCode.VALIDATION_FAILED, detail,
+        field.isEmpty() ? null : new JsonObject().put("field", field));
+  }
+}

@@ -1,0 +1,31 @@
+package fincloud.gateway;
+
+import static fincloud.gateway.ApiRoute.list;
+import static fincloud.gateway.ApiRoute.read;
+import static fincloud.gateway.ApiRoute.write;
+
+import fincloud.shared.Addresses;
+import java.util.List;
+
+/** The API routes that the gateway forwards to services; the operational routes are in the verticle. */
+public final class Routes {
+  private Routes() {
+  }
+
+  public static final List<ApiRoute> ALL = List.of(
+      write("/v1/accounts", "accounts:write", Addresses.ACCOUNTS_OPEN, "OpenAccountRequest"),
+      list("/v1/accounts", "accounts:read", Addresses.ACCOUNTS_LIST),
+      read("/v1/accounts/:id", "accounts:read", Addresses.ACCOUNTS_GET),
+      list("/v1/accounts/:id/entries", "accounts:read", Addresses.ACCOUNTS_ENTRIES),
+      write("/v1/accounts/:id/freeze", "accounts:write", Addresses.ACCOUNTS_FREEZE, null),
+      write("/v1/accounts/:id/unfreeze", "accounts:write", Addresses.ACCOUNTS_UNFREEZE, null),
+      write("/v1/accounts/:id/close", "accounts:write", Addresses.ACCOUNTS_CLOSE, null),
+      read("/v1/ledger/trial-balance", "audit:read", Addresses.LEDGER_TRIAL_BALANCE).orScope("admin"),
+      write("/v1/transfers", "transfers:write", Addresses.TRANSFERS_CREATE, "TransferRequest").requiringKey(),
+      list("/v1/transfers", "transfers:read", Addresses.TRANSFERS_LIST),
+      write("/v1/transfers/batch", "transfers:write", Addresses.TRANSFERS_BATCH, "BatchRequest")
+          .requiringKey().withMaxBody(1024 * 1024),
+      read("/v1/transfers/:id", "transfers:read", Addresses.TRANSFERS_GET),
+      write("/v1/transfers/:id/post", "transfers:write", Addresses.TRANSFERS_POST, "PostTransferRequest"),
+      write("/v1/transfers/:id/void", "transfers:write", Addresses.TRANSFERS_VOID, null));
+}

@@ -1,0 +1,40 @@
+package fincloud.node;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Defaults in the jar, then the file given with {@code --config} (JSON or YAML), then the
+ * {@code FINCLOUD_*} environment variables: each later source wins.
+ */
+public final class ConfigLoader {
+  static final JsonArray ENV_KEYS = new JsonArray()
+      .add("FINCLOUD_HTTP_HOST").add("FINCLOUD_HTTP_PORT").add("FINCLOUD_DATA_DIR")
+      .add("FINCLOUD_PG_URL").add("FINCLOUD_ROLES").add("FINCLOUD_CLUSTER")
+      .add("FINCLOUD_CLUSTER_CONFIG").add("FINCLOUD_TOKEN_ISSUER").add("FINCLOUD_TOKEN_AUDIENCE")
+      .add("FINCLOUD_TOKEN_TTL_SECONDS").add("FINCLOUD_JWKS_URL").add("FINCLOUD_REQUEST_TIMEOUT_MS")
+      .add("FINCLOUD_PG_PORT");
+
+  private ConfigLoader() {
+  }
+
+  public static Future<JsonObject> load(Vertx vertx, String configFile) {
+    ConfigRetrieverOptions options = new ConfigRetrieverOptions().setScanPeriod(0)
+        .addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+            .setConfig(new JsonObject().put("path", "fincloud-defaults.json")));
+    if (configFile != null) {
+      String format = configFile.endsWith(".yaml") || configFile.endsWith(".yml") ? "yaml" : "json";
+      options.addStore(new ConfigStoreOptions().setType("file").setFormat(format)
+          .setConfig(new JsonObject().put("path", configFile)));
+    }
+    options.addStore(new ConfigStoreOptions().setType("env")
+        .setConfig(new JsonObject().put("keys", ENV_KEYS)));
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+    return retriever.getConfig().onComplete(done -> retriever.close());
+  }
+}

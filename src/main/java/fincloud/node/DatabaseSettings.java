@@ -1,0 +1,50 @@
+package fincloud.node;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * Start-up checks of the database the money lives in. A server that acknowledges a commit before
+ * it is on disk would let a crash lose acknowledged transfers, so such a server is refused.
+ */
+public final class DatabaseSettings {
+  private DatabaseSettings() {
+  }
+
+  public static String jdbcUrl(String pgUrl) {
+    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
+    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
+  }
+
+  public static Connection connect(String pgUrl) throws SQLException {
+    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
+    Properties properties = new Properties();
+    properties.setProperty("user", options.getUser());
+    if (options.getPassword() != null) {
+      properties.setProperty("password", options.getPassword());
+    }
+    return DriverManager.getConnection(jdbcUrl(pgUrl), properties);
+  }
+
+  /** Blocking. Throws when fsync, synchronous_commit or full_page_writes is off. */
+  public static void requireDurable(String pgUrl) throws SQLException {
+    try (Connection connection = connect(pgUrl); Statement statement = connection.createStatement()) {
+      for (String setting : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+        try (ResultSet rs = statement.executeQuery("SHOW " + setting)) {
+          rs.next();
+          String value = rs.getString(1);
+          if (!value.equals("on") && !(setting.equals("synchronous_commit")
+              && (value.equals("remote_apply") || value.equals("remote_write")))) {
+            throw new IllegalStateException("PostgreSQL has " + setting + "=" + value
+                + ": an acknowledged transfer could be lost in a crash. Turn it on.");
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package fincloud.node;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server run from the jar, its data kept in {@code <data dir>/postgres} across
+ * restarts. The library starts the server without fsync and its builder turns synchronous commit
+ * off; both are turned back on here, and {@link DatabaseSettings} checks that they are.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
+
+  private final EmbeddedPostgres postgres;
+  private final String url;
+
+  private EmbeddedDatabase(EmbeddedPostgres postgres) {
+    this.postgres = postgres;
+    this.url = "postgresql://postgres:postgres@127.0.0.1:" + postgres.getPort() + "/postgres";
+  }
+
+  /** Blocking: call from main or a worker, never from an event loop. */
+  public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
+    Path pgData = dataDir.resolve("postgres").toAbsolutePath();
+    Files.createDirectories(pgData);
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+        .setDataDirectory(pgData)
+        .setCleanDataDirectory(false)
+        .setRegisterShutdownHook(false)
+        .setServerConfig("fsync", "on")
+        .setServerConfig("synchronous_commit", "on")
+        .setServerConfig("full_page_writes", "on")
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .setServerConfig("max_connections", "200")
+        .setServerConfig("shared_buffers", "256MB")
+        .setPGStartupWait(java.time.Duration.ofSeconds(60));
+    if (port > 0) {
+      builder.setPort(port);
+    }
+    EmbeddedDatabase database = new EmbeddedDatabase(builder.start());
+    Files.writeString(dataDir.resolve("postgres.url"), database.url + "\n", StandardCharsets.UTF_8);
+    LOG.info("embedded PostgreSQL started at 127.0.0.1:{} with data in {}", database.port(), pgData);
+    return database;
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  @Override
+  public void close() throws IOException {
+    postgres.close();
+    LOG.info("embedded PostgreSQL stopped");
+  }
+}

@@ -1,0 +1,115 @@
+package fincloud.node;
+
+import fincloud.gateway.SecretHash;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar fincloud.jar [--config FILE] [--cluster]} runs a node;
+ * {@code java -jar fincloud.jar postgres} runs only the embedded PostgreSQL server;
+ * {@code java -jar fincloud.jar hash-secret SECRET} prints the stored form of a client secret.
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<String> words = new ArrayList<>(List.of(args));
+    String configFile = option(words, "--config");
+    boolean clusterFlag = words.remove("--cluster");
+    String command = words.isEmpty() ? "node" : words.get(0);
+    if (command.equals("hash-secret") && words.size() == 2) {
+      LOG.info("stored form of the secret: {}", SecretHash.hash(words.get(1)));
+      return;
+    }
+    JsonObject json = loadConfig(configFile);
+    if (clusterFlag) {
+      json.put("FINCLOUD_CLUSTER", true);
+    }
+    NodeConfig config = new NodeConfig(json);
+    switch (command) {
+      case "node" -> runNode(config);
+      case "postgres" -> runPostgres(config);
+      default -> {
+        LOG.error("unknown command {}: use node (the default), postgres or hash-secret SECRET", command);
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void runNode(NodeConfig config) throws Exception {
+    EmbeddedDatabase embedded = config.pgUrl() == null
+        ? EmbeddedDatabase.start(config.dataDir(), config.json().getInteger("FINCLOUD_PG_PORT", 0)) : null;
+    String pgUrl = embedded != null ? embedded.url() : config.pgUrl();
+    Migrations.migrate(pgUrl);
+    if (config.section("database").getBoolean("requireDurable", true)) {
+      DatabaseSettings.requireDurable(pgUrl);
+    }
+    Vertx vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    Node node = Node.deploy(vertx, config, pgUrl).await();
+    LOG.info("FinCloud node ready on http://{}:{} with roles {}", config.httpHost(), config.httpPort(), config.roles());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, node, embedded), "fincloud-shutdown"));
+  }
+
+  private static void shutdown(Vertx vertx, Node node, EmbeddedDatabase embedded) {
+    LOG.info("shutting down: readiness down, draining requests");
+    try {
+      node.stop().await();
+      vertx.close().await();
+      if (embedded != null) {
+        embedded.close();
+      }
+    } catch (Exception e) {
+      LOG.error("shutdown did not complete cleanly", e);
+    }
+  }
+
+  private static void runPostgres(NodeConfig config) throws Exception {
+    EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir(), config.json().getInteger("FINCLOUD_PG_PORT", 0));
+    Migrations.migrate(embedded.url());
+    LOG.info("PostgreSQL is serving {} (also in {}/postgres.url)", embedded.url(), config.dataDir());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        embedded.close();
+      } catch (Exception e) {
+        LOG.error("PostgreSQL did not stop cleanly", e);
+      }
+    }, "fincloud-postgres-shutdown"));
+  }
+
+  private static VertxOptions vertxOptions() {
+    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setJvmMetricsEnabled(true)
+        .setEnabled(true));
+  }
+
+  private static JsonObject loadConfig(String configFile) {
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      return ConfigLoader.load(bootstrap, configFile).await();
+    } finally {
+      bootstrap.close().await();
+    }
+  }
+
+  private static String option(List<String> words, String name) {
+    int at = words.indexOf(name);
+    if (at < 0 || at + 1 >= words.size()) {
+      return null;
+    }
+    String value = words.get(at + 1);
+    words.subList(at, at + 2).clear();
+    return value;
+  }
+}

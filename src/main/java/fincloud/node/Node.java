@@ -1,0 +1,93 @@
+package fincloud.node;
+
+import fincloud.accounts.AccountsVerticle;
+import fincloud.audit.AuditVerticle;
+import fincloud.gateway.GatewayVerticle;
+import fincloud.payments.PaymentsVerticle;
+import fincloud.risk.RiskVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import io.vertx.core.Deployable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The roles of one node, deployed on a Vert.x instance: services first, the gateway last (so that
+ * it takes no request before its services listen), and undeployed in the reverse order.
+ */
+public final class Node {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final Vertx vertx;
+  private final List<String> deployments;
+
+  private Node(Vertx vertx, List<String> deployments) {
+    this.vertx = vertx;
+    this.deployments = deployments;
+  }
+
+  public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
+    JsonObject verticleConfig = config.forVerticles(pgUrl);
+    List<String> ids = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (String role : deploymentOrder(config)) {
+      chain = chain.compose(done -> vertx.deployVerticle(factory(role), options(role, verticleConfig))
+          .map(id -> {
+            ids.add(id);
+            LOG.info("role {} deployed", role);
+            return null;
+          }));
+    }
+    return chain.map(done -> new Node(vertx, ids));
+  }
+
+  /** Readiness goes down, the gateway stops taking requests and finishes its own, then the rest. */
+  public Future<Void> stop() {
+    vertx.sharedData().getLocalMap(GatewayVerticle.NODE_STATE).put("draining", true);
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(done -> vertx.undeploy(id).recover(failure -> {
+        LOG.warn("undeploying {} failed: {}", id, failure.getMessage());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain;
+  }
+
+  private static List<String> deploymentOrder(NodeConfig config) {
+    List<String> order = new ArrayList<>();
+    for (String role : List.of("risk", "audit", "accounts", "payments", "gateway")) {
+      if (config.roles().contains(role)) {
+        order.add(role);
+      }
+    }
+    return order;
+  }
+
+  private static Supplier<? extends Deployable> factory(String role) {
+    return switch (role) {
+      case "gateway" -> GatewayVerticle::new;
+      case "accounts" -> AccountsVerticle::new;
+      case "payments" -> PaymentsVerticle::new;
+      case "risk" -> RiskVerticle::new;
+      case "audit" -> AuditVerticle::new;
+      default -> throw new IllegalArgumentException(role);
+    };
+  }
+
+  private static DeploymentOptions options(String role, JsonObject config) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    int instances = switch (role) {
+      case "gateway" -> config.getJsonObject("gateway", new JsonObject()).getInteger("instances", cores);
+      case "accounts" -> Math.max(1, cores / 2);
+      default -> 1;
+    };
+    return new DeploymentOptions().setConfig(config).setInstances(instances);
+  }
+}

@@ -1,0 +1,164 @@
+package fincloud.payments;
+
+import fincloud.shared.Answer;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.RequestContext;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The first answer to each Idempotency-Key, per tenant, kept with the ledger. A request still
+ * running holds a transaction-scoped advisory lock on its key, so "in flight" is known through the
+ * database and vanishes with the transaction if its node crashes.
+ */
+public final class IdempotencyRecords {
+  private static final String FIND = """
+      SELECT r.tenant, r.key, r.request_hash, r.status, r.response
+      FROM idempotency_records r
+      JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON r.tenant = k.tenant AND r.key = k.key""";
+  private static final String TRY_LOCK =
+      "SELECT h FROM unnest($1::bigint[]) AS h WHERE NOT pg_try_advisory_xact_lock(h)";
+  private static final String SAVE = """
+      INSERT INTO idempotency_records (tenant, key, request_hash, status, response)
+      SELECT tenant, key, request_hash, status, response
+      FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, key text, request_hash text, status int, response jsonb)""";
+
+  private IdempotencyRecords() {
+  }
+
+  /** A key of one tenant. */
+  public record Key(String tenant, String key) {
+    static Key of(RequestContext caller) {
+      return new Key(caller.tenant(), caller.idempotencyKey());
+    }
+
+    /** The advisory-lock number of this key (64 bits of SHA-256: collisions only cost a 409). */
+    long lockId() {
+      try {
+        byte[] digest = MessageDigest.getInstance("SHA-256")
+            .digest((tenant + '\u0000' + key).getBytes(StandardCharsets.UTF_8));
+        return ByteBuffer.wrap(digest).getLong();
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** An answer kept for a key, with the hash of the request that produced it. */
+  public record Stored(String requestHash, Answer answer) {
+    /** The stored answer again if the request is the same, else the reuse refusal. */
+    public Answer replayFor(RequestContext caller) {
+      if (requestHash.equals(caller.requestHash())) {
+        return answer.asReplay();
+      }
+      return Answer.problem(ErrorCode.IDEMPOTENCY_KEY_REUSED,
+          "Idempotency-Key '" + caller.idempotencyKey() + "' was used for another request", caller.requestId());
+    }
+  }
+
+  public static Answer inFlight(RequestContext caller) {
+    return Answer.problem(ErrorCode.IDEMPOTENCY_IN_FLIGHT,
+        "a request with Idempotency-Key '" + caller.idempotencyKey() + "' is still being processed",
+        caller.requestId());
+  }
+
+  public static Future<Map<Key, Stored>> find(SqlClient client, Set<Key> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    List<String> tenants = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    keys.forEach(k -> {
+      tenants.add(k.tenant());
+      names.add(k.key());
+    });
+    return client.preparedQuery(FIND)
+        .execute(Tuple.tuple().addArrayOfString(tenants.toArray(String[]::new)).addArrayOfString(names.toArray(String[]::new)))
+        .map(rows -> {
+          Map<Key, Stored> found = new HashMap<>();
+          for (Row row : rows) {
+            found.put(new Key(row.getString("tenant"), row.getString("key")), stored(row));
+          }
+          return found;
+        });
+  }
+
+  /** Takes the advisory locks of the keys for this transaction; answers the keys held elsewhere. */
+  public static Future<Set<Key>> lock(SqlClient transaction, Set<Key> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    Map<Long, Key> byLock = new HashMap<>();
+    keys.forEach(k -> byLock.put(k.lockId(), k));
+    Long[] ids = byLock.keySet().stream().sorted().toArray(Long[]::new);
+    return transaction.preparedQuery(TRY_LOCK).execute(Tuple.of(ids)).map(rows -> {
+      Set<Key> busy = new HashSet<>();
+      rows.forEach(row -> busy.add(byLock.get(row.getLong(0))));
+      return busy;
+    });
+  }
+
+  public static Future<Void> save(SqlClient transaction, Map<Key, Stored> records) {
+    if (records.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    JsonArray rows = new JsonArray();
+    records.forEach((k, s) -> rows.add(new JsonObject()
+        .put("tenant", k.tenant()).put("key", k.key()).put("request_hash", s.requestHash())
+        .put("status", s.answer().status()).put("response", s.answer().body())));
+    return transaction.preparedQuery(SAVE).execute(Tuple.of(rows)).mapEmpty();
+  }
+
+  /** Whether an answer is kept for its key (API.md: successes and the operation's own refusals). */
+  public static boolean isStored(Answer answer) {
+    return !answer.isProblem() || answer.code().storedForIdempotency();
+  }
+
+  /**
+   * Runs one operation inside {@code transaction} under the caller's Idempotency-Key: a key in
+   * flight elsewhere answers 409, a known key replays (or refuses reuse), and a new answer of the
+   * stored kind is kept in the same transaction. Without a key, just runs the operation.
+   */
+  public static Future<Answer> once(SqlClient transaction, RequestContext caller,
+      Supplier<Future<Answer>> operation) {
+    if (caller.idempotencyKey() == null) {
+      return operation.get();
+    }
+    Key key = Key.of(caller);
+    return lock(transaction, Set.of(key))
+        .compose(busy -> busy.isEmpty() ? find(transaction, Set.of(key)) : Future.succeededFuture(null))
+        .compose(found -> {
+          if (found == null) {
+            return Future.succeededFuture(inFlight(caller));
+          }
+          Stored prior = found.get(key);
+          if (prior != null) {
+            return Future.succeededFuture(prior.replayFor(caller));
+          }
+          return operation.get().compose(answer -> isStored(answer)
+              ? save(transaction, Map.of(key, new Stored(caller.requestHash(), answer))).map(answer)
+              : Future.succeededFuture(answer));
+        });
+  }
+
+  private static Stored stored(Row row) {
+    Object response = row.getValue("response");
+    JsonObject body = response instanceof JsonObject json ? json : new JsonObject(String.valueOf(response));
+    return new Stored(row.getString("request_hash"), new Answer(row.getInteger("status"), body, false));
+  }
+}

@@ -1,0 +1,297 @@
+package fincloud.payments;
+
+import fincloud.audit.AuditEvent;
+import fincloud.payments.IdempotencyRecords.Key;
+import fincloud.payments.IdempotencyRecords.Stored;
+import fincloud.payments.LedgerCommand.Create;
+import fincloud.payments.LedgerCommand.Expire;
+import fincloud.payments.LedgerCommand.Refusal;
+import fincloud.payments.LedgerCommand.Settle;
+import fincloud.shared.Answer;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.Ids;
+import fincloud.shared.RequestContext;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides a group of ledger commands against the locked rows, in memory and in order, and collects
+ * the rows to write. It does no I/O: the ledger writer loads its inputs and writes its output in
+ * one database transaction.
+ *
+ * <p>Invariants, per tenant and currency, that each apply keeps (and the schema re-checks):
+ * <ul>
+ *   <li>every posted amount is one debit entry and one credit entry of the same amount, so the sum
+ *       of all posted balances is zero and entries are twice the posted transfers;</li>
+ *   <li>pending of an account is the sum of its PENDING transfers' amounts;</li>
+ *   <li>no account's available balance (posted - pending) falls below -overdraftLimit by a debit,
+ *       unless it allows negative balances;</li>
+ *   <li>a command is all or nothing: a refused unit (a whole batch) leaves no trace but its refusal;</li>
+ *   <li>an Idempotency-Key takes effect once: a stored answer is replayed, never re-applied.</li>
+ * </ul>
+ */
+final class LedgerBook {
+  private static final String SYSTEM = "system";
+
+  private final Map<String, AccountState> accounts;
+  private final Map<String, TransferState> transfers;
+  private final Map<Key, Stored> stored;
+  private final Set<Key> inFlightElsewhere;
+  private final Instant now;
+
+  private final List<TransferState> created = new ArrayList<>();
+  private final Map<String, TransferState> updated = new LinkedHashMap<>();
+  private final List<JsonObject> entries = new ArrayList<>();
+  private final List<AuditEvent> audit = new ArrayList<>();
+  private final Map<Key, Stored> newRecords = new LinkedHashMap<>();
+
+  LedgerBook(Map<String, AccountState> accounts, Map<String, TransferState> transfers,
+      Map<Key, Stored> stored, Set<Key> inFlightElsewhere, Instant now) {
+    this.accounts = accounts;
+    this.transfers = transfers;
+    this.stored = stored;
+    this.inFlightElsewhere = inFlightElsewhere;
+    this.now = now;
+  }
+
+  /** The answer to one command; null for system work that found nothing to do. */
+  Answer apply(LedgerCommand command) {
+    RequestContext caller = command.caller();
+    if (caller == null || caller.idempotencyKey() == null) {
+      return decide(command);
+    }
+    Key key = new Key(caller.tenant(), caller.idempotencyKey());
+    if (inFlightElsewhere.contains(key)) {
+      return IdempotencyRecords.inFlight(caller);
+    }
+    Stored prior = newRecords.containsKey(key) ? newRecords.get(key) : stored.get(key);
+    if (prior != null) {
+      return prior.replayFor(caller);
+    }
+    Answer answer = decide(command);
+    if (IdempotencyRecords.isStored(answer)) {
+      newRecords.put(key, new Stored(caller.requestHash(), answer));
+    }
+    return answer;
+  }
+
+  private Answer decide(LedgerCommand command) {
+    if (command instanceof Create create) {
+      return create(create);
+    }
+    if (command instanceof Settle settle) {
+      return settle(settle);
+    }
+    return expire((Expire) command);
+  }
+
+  private Answer create(Create command) {
+    Unit unit = new Unit();
+    JsonArray made = new JsonArray();
+    for (int i = 0; i < command.items().size(); i++) {
+      Refusal refusal = command.refusal() != null && command.refusal().index() == i
+          ? command.refusal() : check(command.caller(), command.items().get(i), i);
+      if (refusal != null) {
+        unit.undo();
+        return refuse(command, refusal);
+      }
+      made.add(unit.move(command.caller(), command.items().get(i)).toJson());
+    }
+    unit.keep();
+    return Answer.created(command.batch() ? new JsonObject().put("transfers", made) : made.getJsonObject(0));
+  }
+
+  private Refusal check(RequestContext caller, TransferItem item, int index) {
+    AccountState debit = accounts.get(item.debitAccountId());
+    AccountState credit = accounts.get(item.creditAccountId());
+    if (debit == null || credit == null || !debit.tenant.equals(caller.tenant())
+        || !credit.tenant.equals(caller.tenant())) {
+      return new Refusal(index, ErrorCode.NOT_FOUND, "no such account", null);
+    }
+    if (!debit.active() || !credit.active()) {
+      String which = debit.active() ? credit.id : debit.id;
+      return new Refusal(index, ErrorCode.ACCOUNT_NOT_ACTIVE, "account " + which + " is not active", null);
+    }
+    if (!debit.canDebit(item.amount())) {
+      return new Refusal(index, ErrorCode.INSUFFICIENT_FUNDS,
+          "account " + debit.id + " has " + debit.available() + " available", null);
+    }
+    if (!fits(debit, credit, item)) {
+      return new Refusal(index, ErrorCode.VALIDATION_FAILED, "the amount would overflow a balance", null);
+    }
+    return null;
+  }
+
+  private static boolean fits(AccountState debit, AccountState credit, TransferItem item) {
+    try {
+      Math.subtractExact(Math.subtractExact(debit.posted, debit.pending), item.amount());
+      Math.addExact(debit.pending, item.amount());
+      Math.addExact(credit.posted, item.amount());
+      return true;
+    } catch (ArithmeticException overflow) {
+      return false;
+    }
+  }
+
+  private Answer refuse(Create command, Refusal refusal) {
+    RequestContext caller = command.caller();
+    JsonObject extra = refusal.extra() == null ? new JsonObject() : refusal.extra().copy();
+    if (command.batch()) {
+      extra.put("index", refusal.index());
+    }
+    TransferItem item = command.items().get(refusal.index());
+    audit.add(AuditEvent.of(caller, "TRANSFER_REJECTED", "account", item.debitAccountId(), false,
+        new JsonObject().put("code", refusal.code().name()).put("idempotencyKey", caller.idempotencyKey())
+            .put("detail", refusal.detail()).put("transfer", item.toJson()).mergeIn(extra)));
+    return Answer.problem(refusal.code(), refusal.detail(), caller.requestId(), extra.isEmpty() ? null : extra);
+  }
+
+  private Answer settle(Settle command) {
+    RequestContext caller = command.caller();
+    TransferState t = transfers.get(command.transferId());
+    if (t == null || !t.tenant.equals(caller.tenant())) {
+      return Answer.problem(ErrorCode.NOT_FOUND, "no transfer " + command.transferId(), caller.requestId());
+    }
+    if (!t.status.equals("PENDING") || t.expired(now)) {
+      return Answer.problem(ErrorCode.INVALID_STATE, "transfer " + t.id + " is " + t.status
+          + (t.status.equals("PENDING") ? " past its expiry" : ""), caller.requestId());
+    }
+    if (t.inReview() && !caller.hasScope("risk:admin")) {
+      return Answer.problem(ErrorCode.FORBIDDEN, "a transfer held for risk review is settled by risk:admin",
+          caller.requestId());
+    }
+    return command.post() ? post(caller, t, command.amount() == null ? t.amount : command.amount())
+        : Answer.ok(release(caller, t, "REQUESTED").toJson());
+  }
+
+  private Answer post(RequestContext caller, TransferState t, long amount) {
+    if (amount > t.amount) {
+      return Answer.problem(ErrorCode.VALIDATION_FAILED, "amount " + amount + " is more than the "
+          + t.amount + " held", caller.requestId(), new JsonObject().put("field", "amount"));
+    }
+    AccountState debit = accounts.get(t.debitAccountId);
+    AccountState credit = accounts.get(t.creditAccountId);
+    if (!debit.active() || !credit.active()) {
+      return Answer.problem(ErrorCode.ACCOUNT_NOT_ACTIVE, "account "
+          + (debit.active() ? credit.id : debit.id) + " is not active", caller.requestId());
+    }
+    debit.pending -= t.amount;
+    t.status = "POSTED";
+    t.postedAmount = amount;
+    t.postedAt = now;
+    postEntries(t, debit, credit, amount);
+    updated.put(t.id, t);
+    audit.add(AuditEvent.of(caller, "TRANSFER_POSTED", "transfer", t.id, true, t.toJson()));
+    return Answer.ok(t.toJson());
+  }
+
+  private TransferState release(RequestContext caller, TransferState t, String reason) {
+    AccountState debit = accounts.get(t.debitAccountId);
+    debit.pending -= t.amount;
+    debit.changed = true;
+    t.status = "VOIDED";
+    t.voidReason = reason;
+    updated.put(t.id, t);
+    audit.add(AuditEvent.of(caller, "TRANSFER_VOIDED", "transfer", t.id, true, t.toJson()));
+    return t;
+  }
+
+  private Answer expire(Expire command) {
+    TransferState t = transfers.get(command.transferId());
+    if (t == null || !t.status.equals("PENDING") || !t.expired(now)) {
+      return null;
+    }
+    RequestContext system = new RequestContext(null, t.tenant, SYSTEM, Set.of(), null, null, null);
+    return Answer.ok(release(system, t, "EXPIRED").toJson());
+  }
+
+  private void postEntries(TransferState t, AccountState debit, AccountState credit, long amount) {
+    debit.posted -= amount;
+    credit.posted += amount;
+    debit.changed = true;
+    credit.changed = true;
+    entries.add(entry(debit, t.id, "DEBIT", amount));
+    entries.add(entry(credit, t.id, "CREDIT", amount));
+  }
+
+  private JsonObject entry(AccountState account, String transferId, String side, long amount) {
+    return new JsonObject().put("account_id", account.id).put("transfer_id", transferId).put("side", side)
+        .put("amount", amount).put("balance_after", account.posted)
+        .put("posted_at", fincloud.shared.Timestamps.format(now));
+  }
+
+  /**
+   * The effects of one command while it is being applied, so that a refusal part-way through a
+   * batch can take them all back.
+   */
+  private final class Unit {
+    private final Map<AccountState, long[]> before = new IdentityHashMap<>();
+    private final int createdMark = created.size();
+    private final int entriesMark = entries.size();
+    private final int auditMark = audit.size();
+
+    TransferState move(RequestContext caller, TransferItem item) {
+      AccountState debit = accounts.get(item.debitAccountId());
+      AccountState credit = accounts.get(item.creditAccountId());
+      before.putIfAbsent(debit, debit.snapshot());
+      before.putIfAbsent(credit, credit.snapshot());
+      TransferState t = new TransferState(Ids.transfer(), caller.tenant(), debit.id, credit.id,
+          item.amount(), item.currency(), item.mode(), item.reference(), item.metadata(), item.risk(), now,
+          item.holds() ? now.plusSeconds(item.holdSeconds()) : null, item.holds() ? "PENDING" : "POSTED");
+      if (item.holds()) {
+        debit.pending += item.amount();
+        debit.changed = true;
+      } else {
+        t.postedAmount = item.amount();
+        t.postedAt = now;
+        postEntries(t, debit, credit, item.amount());
+      }
+      created.add(t);
+      audit.add(AuditEvent.of(caller, item.holds() ? "TRANSFER_PENDING" : "TRANSFER_POSTED", "transfer",
+          t.id, true, t.toJson()));
+      return t;
+    }
+
+    void undo() {
+      before.forEach(AccountState::restore);
+      created.subList(createdMark, created.size()).clear();
+      entries.subList(entriesMark, entries.size()).clear();
+      audit.subList(auditMark, audit.size()).clear();
+    }
+
+    void keep() {
+      before.clear();
+    }
+  }
+
+  List<TransferState> created() {
+    return created;
+  }
+
+  List<TransferState> updated() {
+    return new ArrayList<>(updated.values());
+  }
+
+  List<JsonObject> entries() {
+    return entries;
+  }
+
+  List<AccountState> changedAccounts() {
+    return accounts.values().stream().filter(a -> a.changed).toList();
+  }
+
+  List<AuditEvent> audit() {
+    return audit;
+  }
+
+  Map<Key, Stored> newRecords() {
+    return newRecords;
+  }
+}

@@ -1,0 +1,182 @@
+package fincloud.payments;
+
+import fincloud.payments.IdempotencyRecords.Key;
+import fincloud.payments.LedgerCommand.Create;
+import fincloud.payments.LedgerCommand.Expire;
+import fincloud.payments.LedgerCommand.Settle;
+import fincloud.shared.Answer;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.ServiceException;
+import fincloud.shared.Timestamps;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: commands that arrive while earlier groups are committing wait in a queue and go
+ * together into the next database transaction, so that one commit (one fsync) serves many money
+ * movements. Under light load a command is a group of one and waits for nothing; under heavy load
+ * groups grow up to {@code maxGroup}. Each command still gets its own answer: a refused transfer
+ * does not fail its neighbours. Used from one event loop (the payments verticle's).
+ */
+public final class LedgerWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
+
+  private record Waiting(LedgerCommand command, Promise<Answer> answer, boolean alone) {
+  }
+
+  /** Sizes and timings of committed groups, for metrics. */
+  public interface GroupListener {
+    void committed(int commands, long nanos);
+  }
+
+  private final Pool pool;
+  private final int maxGroup;
+  private final int maxInFlight;
+  private final int maxQueue;
+  private final GroupListener listener;
+  private final Deque<Waiting> queue = new ArrayDeque<>();
+  private int inFlight;
+  private boolean closed;
+  private Promise<Void> drained;
+
+  public LedgerWriter(Pool pool, int maxGroup, int maxInFlight, int maxQueue, GroupListener listener) {
+    this.pool = pool;
+    this.maxGroup = maxGroup;
+    this.maxInFlight = maxInFlight;
+    this.maxQueue = maxQueue;
+    this.listener = listener;
+  }
+
+  public Future<Answer> submit(LedgerCommand command) {
+    if (closed || queue.size() >= maxQueue) {
+      return Future.failedFuture(new ServiceException(ErrorCode.UNAVAILABLE,
+          closed ? "the node is shutting down" : "the ledger is overloaded"));
+    }
+    Promise<Answer> answer = Promise.promise();
+    queue.add(new Waiting(command, answer, false));
+    drain();
+    return answer.future();
+  }
+
+  /** Takes no more commands, and completes when those already taken are committed or failed. */
+  public Future<Void> close() {
+    closed = true;
+    drained = Promise.promise();
+    checkDrained();
+    return drained.future();
+  }
+
+  private void drain() {
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      List<Waiting> group = nextGroup();
+      inFlight++;
+      long started = System.nanoTime();
+      commit(group).onComplete(done -> {
+        inFlight--;
+        if (done.succeeded()) {
+          listener.committed(group.size(), System.nanoTime() - started);
+        }
+        drain();
+        checkDrained();
+      });
+    }
+  }
+
+  private List<Waiting> nextGroup() {
+    List<Waiting> group = new ArrayList<>();
+    if (queue.peek().alone()) {
+      group.add(queue.poll());
+      return group;
+    }
+    while (!queue.isEmpty() && group.size() < maxGroup && !queue.peek().alone()) {
+      group.add(queue.poll());
+    }
+    return group;
+  }
+
+  private Future<Void> commit(List<Waiting> group) {
+    List<LedgerCommand> commands = group.stream().map(Waiting::command).toList();
+    return pool.withTransaction(tx -> decideAndWrite(tx, commands))
+        .onSuccess(answers -> {
+          for (int i = 0; i < group.size(); i++) {
+            group.get(i).answer().complete(answers.get(i));
+          }
+        })
+        .onFailure(failure -> retryOrFail(group, failure))
+        .mapEmpty();
+  }
+
+  private static Future<List<Answer>> decideAndWrite(SqlClient tx, List<LedgerCommand> commands) {
+    Set<String> settled = new HashSet<>();
+    Set<String> expiring = new HashSet<>();
+    Set<String> accountIds = new HashSet<>();
+    Set<Key> keys = new HashSet<>();
+    for (LedgerCommand command : commands) {
+      if (command instanceof Create create) {
+        create.items().forEach(item -> {
+          accountIds.add(item.debitAccountId());
+          accountIds.add(item.creditAccountId());
+        });
+      } else if (command instanceof Settle settle) {
+        settled.add(settle.transferId());
+      } else if (command instanceof Expire expire) {
+        expiring.add(expire.transferId());
+      }
+      if (command.caller() != null && command.caller().idempotencyKey() != null) {
+        keys.add(new Key(command.caller().tenant(), command.caller().idempotencyKey()));
+      }
+    }
+    return LedgerRepository.lockTransfers(tx, settled, expiring).compose(transfers -> {
+      transfers.values().forEach(t -> {
+        accountIds.add(t.debitAccountId);
+        accountIds.add(t.creditAccountId);
+      });
+      var accounts = LedgerRepository.lockAccounts(tx, accountIds);
+      var busy = IdempotencyRecords.lock(tx, keys);
+      var stored = IdempotencyRecords.find(tx, keys);
+      return Future.all(accounts, busy, stored).compose(locked -> {
+        LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(), Timestamps.now());
+        List<Answer> answers = commands.stream().map(book::apply).toList();
+        return LedgerRepository.write(tx, book).map(answers);
+      });
+    });
+  }
+
+  /**
+   * A group that the database refused (a constraint, say) is split so that one bad command cannot
+   * fail its neighbours; a lost connection fails the group, unacknowledged and safe to retry.
+   */
+  private void retryOrFail(List<Waiting> group, Throwable failure) {
+    if (group.size() > 1 && failure instanceof PgException) {
+      LOG.warn("a ledger group of {} failed ({}); retrying its commands one by one", group.size(),
+          failure.getMessage());
+      for (int i = group.size() - 1; i >= 0; i--) {
+        Waiting w = group.get(i);
+        queue.addFirst(new Waiting(w.command(), w.answer(), true));
+      }
+      return;
+    }
+    LOG.error("a ledger group of {} failed", group.size(), failure);
+    ServiceException unavailable = new ServiceException(ErrorCode.UNAVAILABLE,
+        "the ledger could not commit; nothing was applied, retry with the same Idempotency-Key");
+    group.forEach(w -> w.answer().fail(unavailable));
+  }
+
+  private void checkDrained() {
+    if (drained != null && queue.isEmpty() && inFlight == 0) {
+      drained.tryComplete();
+    }
+  }
+}

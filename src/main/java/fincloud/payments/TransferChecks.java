@@ -1,0 +1,67 @@
+package fincloud.payments;
+
+import fincloud.payments.LedgerCommand.Refusal;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.RequestContext;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The refusals decided before risk and the ledger, in API.md's order: unknown account (another
+ * tenant's counts as unknown), same account, currency, account status.
+ */
+final class TransferChecks {
+  private TransferChecks() {
+  }
+
+  /** The first refused item, or null when every item passes. */
+  static Refusal firstRefusal(RequestContext caller, List<TransferItem> items, Map<String, AccountState> accounts) {
+    for (int i = 0; i < items.size(); i++) {
+      Refusal refusal = check(caller, items.get(i), accounts, i);
+      if (refusal != null) {
+        return refusal;
+      }
+    }
+    return null;
+  }
+
+  private static Refusal check(RequestContext caller, TransferItem item, Map<String, AccountState> accounts, int i) {
+    AccountState debit = visible(accounts.get(item.debitAccountId()), caller);
+    AccountState credit = visible(accounts.get(item.creditAccountId()), caller);
+    if (debit == null || credit == null) {
+      String missing = debit == null ? item.debitAccountId() : item.creditAccountId();
+      return new Refusal(i, ErrorCode.NOT_FOUND, "no account " + missing, null);
+    }
+    if (debit.id.equals(credit.id)) {
+      return new Refusal(i, ErrorCode.SAME_ACCOUNT, "debit and credit account are both " + debit.id, null);
+    }
+    if (!debit.currency.equals(item.currency()) || !credit.currency.equals(item.currency())) {
+      return new Refusal(i, ErrorCode.CURRENCY_MISMATCH, "the transfer is in " + item.currency()
+          + ", the accounts are in " + debit.currency + " and " + credit.currency, null);
+    }
+    if (!debit.active() || !credit.active()) {
+      AccountState inactive = debit.active() ? credit : debit;
+      return new Refusal(i, ErrorCode.ACCOUNT_NOT_ACTIVE, "account " + inactive.id + " is " + inactive.status,
+          null);
+    }
+    return null;
+  }
+
+  /** The first item that risk declines (or, in a batch, sends to review), or null. */
+  static Refusal firstRiskRefusal(List<JsonObject> decisions, boolean batch) {
+    for (int i = 0; i < decisions.size(); i++) {
+      String decision = decisions.get(i).getString("decision");
+      if (decision.equals("DECLINE") || (batch && decision.equals("REVIEW"))) {
+        return new Refusal(i, ErrorCode.RISK_DECLINED, batch && decision.equals("REVIEW")
+            ? "the transfer needs a risk review, which a batch cannot wait for" : "declined by risk rules",
+            new JsonObject().put("reasons", decisions.get(i).getJsonArray("reasons")));
+      }
+    }
+    return null;
+  }
+
+  private static AccountState visible(AccountState account, RequestContext caller) {
+    return account != null && account.tenant.equals(caller.tenant()) ? account : null;
+  }
+}

@@ -1,0 +1,41 @@
+package fincloud.payments;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One requested money movement, as validated by the gateway, with the risk decision it got
+ * ({@code {"decision","score","reasons"}}, null before scoring).
+ */
+public record TransferItem(String debitAccountId, String creditAccountId, long amount, String currency,
+    String mode, Integer expiresInSeconds, String reference, JsonObject metadata, JsonObject risk) {
+
+  public static TransferItem from(JsonObject body) {
+    return new TransferItem(body.getString("debitAccountId"), body.getString("creditAccountId"),
+        body.getLong("amount"), body.getString("currency"), body.getString("mode", "IMMEDIATE"),
+        body.getInteger("expiresInSeconds"), body.getString("reference"),
+        body.getJsonObject("metadata", new JsonObject()), null);
+  }
+
+  public TransferItem withRisk(JsonObject decision) {
+    return new TransferItem(debitAccountId, creditAccountId, amount, currency, mode, expiresInSeconds,
+        reference, metadata, decision);
+  }
+
+  /** A hold is made when asked for, and when risk wants a human to look first. */
+  boolean holds() {
+    return mode.equals("PENDING") || (risk != null && "REVIEW".equals(risk.getString("decision")));
+  }
+
+  /** The life of the hold: as asked, else an hour for a PENDING transfer, a day for a review. */
+  long holdSeconds() {
+    if (expiresInSeconds != null) {
+      return expiresInSeconds;
+    }
+    return mode.equals("PENDING") ? 3600 : 24 * 3600;
+  }
+
+  JsonObject toJson() {
+    return new JsonObject().put("debitAccountId", debitAccountId).put("creditAccountId", creditAccountId)
+        .put("amount", amount).put("currency", currency).put("mode", mode).put("reference", reference);
+  }
+}

@@ -1,0 +1,74 @@
+package fincloud.payments;
+
+import fincloud.shared.Page;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads of payments: transfers, the accounts a request names, and holds due to expire. */
+final class TransferRepository {
+  private static final String COLUMNS = "id, tenant, debit_account_id, credit_account_id, amount, currency, "
+      + "mode, status, posted_amount, reference, metadata, risk, created_at, posted_at, expires_at, void_reason";
+  private static final String GET = "SELECT " + COLUMNS + " FROM transfers WHERE id = $1 AND tenant = $2";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM transfers WHERE tenant = $1 "
+      + "AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
+  private static final String LIST_BY_ACCOUNT = "SELECT " + COLUMNS + " FROM ("
+      + " (SELECT " + COLUMNS + " FROM transfers WHERE debit_account_id = $2 AND ($3::text IS NULL OR id < $3)"
+      + "  ORDER BY id DESC LIMIT $4)"
+      + " UNION ALL"
+      + " (SELECT " + COLUMNS + " FROM transfers WHERE credit_account_id = $2 AND ($3::text IS NULL OR id < $3)"
+      + "  ORDER BY id DESC LIMIT $4)) t WHERE tenant = $1 ORDER BY id DESC LIMIT $4";
+  private static final String ACCOUNTS = """
+      SELECT id, tenant, currency, status, overdraft_limit, allow_negative, posted, pending, created_at
+      FROM accounts WHERE id = ANY($1)""";
+  private static final String DUE_TO_EXPIRE = """
+      SELECT id FROM transfers WHERE status = 'PENDING' AND expires_at <= now()
+      ORDER BY expires_at LIMIT $1""";
+
+  private TransferRepository() {
+  }
+
+  static Future<JsonObject> find(SqlClient client, String id, String tenant) {
+    return client.preparedQuery(GET).execute(Tuple.of(id, tenant))
+        .map(rows -> rows.size() == 0 ? null : TransferState.from(rows.iterator().next()).toJson());
+  }
+
+  static Future<JsonObject> list(SqlClient client, String tenant, String accountId, Page page) {
+    var query = accountId == null
+        ? client.preparedQuery(LIST).execute(Tuple.of(tenant, page.after(), page.limit() + 1))
+        : client.preparedQuery(LIST_BY_ACCOUNT).execute(Tuple.of(tenant, accountId, page.after(), page.limit() + 1));
+    return query.map(rows -> {
+      List<JsonObject> items = new ArrayList<>();
+      List<String> positions = new ArrayList<>();
+      for (Row row : rows) {
+        items.add(TransferState.from(row).toJson());
+        positions.add(row.getString("id"));
+      }
+      return page.toBody(items, positions);
+    });
+  }
+
+  /** The named accounts, unlocked: the checks that come before risk (the ledger checks again). */
+  static Future<Map<String, AccountState>> accounts(SqlClient client, Collection<String> ids) {
+    return client.preparedQuery(ACCOUNTS).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+      Map<String, AccountState> accounts = new HashMap<>();
+      rows.forEach(row -> accounts.put(row.getString("id"), AccountState.from(row)));
+      return accounts;
+    });
+  }
+
+  static Future<List<String>> dueToExpire(SqlClient client, int limit) {
+    return client.preparedQuery(DUE_TO_EXPIRE).execute(Tuple.of(limit)).map(rows -> {
+      List<String> ids = new ArrayList<>();
+      rows.forEach(row -> ids.add(row.getString("id")));
+      return ids;
+    });
+  }
+}

@@ -1,0 +1,96 @@
+package fincloud.payments;
+
+import fincloud.shared.Timestamps;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+
+/** A transfer as the ledger writer creates or changes it, and as the API shows it. */
+final class TransferState {
+  final String id;
+  final String tenant;
+  final String debitAccountId;
+  final String creditAccountId;
+  final long amount;
+  final String currency;
+  final String mode;
+  final String reference;
+  final JsonObject metadata;
+  final JsonObject risk;
+  final Instant createdAt;
+  final Instant expiresAt;
+  String status;
+  Long postedAmount;
+  Instant postedAt;
+  String voidReason;
+
+  TransferState(String id, String tenant, String debitAccountId, String creditAccountId, long amount,
+      String currency, String mode, String reference, JsonObject metadata, JsonObject risk,
+      Instant createdAt, Instant expiresAt, String status) {
+    this.id = id;
+    this.tenant = tenant;
+    this.debitAccountId = debitAccountId;
+    this.creditAccountId = creditAccountId;
+    this.amount = amount;
+    this.currency = currency;
+    this.mode = mode;
+    this.reference = reference;
+    this.metadata = metadata;
+    this.risk = risk;
+    this.createdAt = createdAt;
+    this.expiresAt = expiresAt;
+    this.status = status;
+  }
+
+  static TransferState from(Row row) {
+    TransferState t = new TransferState(row.getString("id"), row.getString("tenant"),
+        row.getString("debit_account_id"), row.getString("credit_account_id"), row.getLong("amount"),
+        row.getString("currency"), row.getString("mode"), row.getString("reference"),
+        json(row.getValue("metadata")), json(row.getValue("risk")), instant(row, "created_at"),
+        instant(row, "expires_at"), row.getString("status"));
+    t.postedAmount = row.getLong("posted_amount");
+    t.postedAt = instant(row, "posted_at");
+    t.voidReason = row.getString("void_reason");
+    return t;
+  }
+
+  boolean inReview() {
+    return risk != null && "REVIEW".equals(risk.getString("decision"));
+  }
+
+  boolean expired(Instant now) {
+    return expiresAt != null && !expiresAt.isAfter(now);
+  }
+
+  JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id).put("tenant", tenant)
+        .put("debitAccountId", debitAccountId).put("creditAccountId", creditAccountId)
+        .put("amount", amount).put("currency", currency).put("mode", mode).put("status", status)
+        .put("postedAmount", postedAmount).put("reference", reference).put("metadata", metadata)
+        .put("risk", risk)
+        .put("createdAt", Timestamps.format(createdAt)).put("postedAt", Timestamps.format(postedAt))
+        .put("expiresAt", Timestamps.format(expiresAt)).put("voidReason", voidReason);
+  }
+
+  /** The row, in the column names of the transfers table. */
+  JsonObject toRow() {
+    return new JsonObject()
+        .put("id", id).put("tenant", tenant)
+        .put("debit_account_id", debitAccountId).put("credit_account_id", creditAccountId)
+        .put("amount", amount).put("currency", currency).put("mode", mode).put("status", status)
+        .put("posted_amount", postedAmount).put("reference", reference).put("metadata", metadata)
+        .put("risk", risk)
+        .put("created_at", Timestamps.format(createdAt)).put("posted_at", Timestamps.format(postedAt))
+        .put("expires_at", Timestamps.format(expiresAt)).put("void_reason", voidReason);
+  }
+
+  private static JsonObject json(Object value) {
+    return value instanceof JsonObject object ? object : null;
+  }
+
+  private static Instant instant(Row row, String column) {
+    var time = row.getOffsetDateTime(column);
+    return time == null ? null : time.toInstant();
+  }
+}

@@ -1,0 +1,71 @@
+package fincloud.testkit;
+
+import fincloud.node.ConfigLoader;
+import fincloud.node.Node;
+import fincloud.node.NodeConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+
+/**
+ * A whole node (every role, the demo clients) deployed on the test's Vert.x instance against a
+ * fresh database, serving HTTP on a free loopback port. Blocking methods: call them from JUnit's
+ * thread ({@code @BeforeAll}/{@code @AfterAll}), never from an event loop.
+ */
+public final class TestNode {
+  private final Vertx vertx;
+  private final Node node;
+  private final int port;
+  private final String pgUrl;
+
+  private TestNode(Vertx vertx, Node node, int port, String pgUrl) {
+    this.vertx = vertx;
+    this.node = node;
+    this.port = port;
+    this.pgUrl = pgUrl;
+  }
+
+  public static TestNode start(Vertx vertx) {
+    return start(vertx, new JsonObject());
+  }
+
+  /** @param overrides configuration merged (deeply) over the defaults, e.g. a ledger section */
+  public static TestNode start(Vertx vertx, JsonObject overrides) {
+    return start(vertx, overrides, TestDatabase.freshDatabase());
+  }
+
+  /** A node on an existing database, e.g. to restart one over the data of another. */
+  public static TestNode start(Vertx vertx, JsonObject overrides, String pgUrl) {
+    int port = freePort();
+    JsonObject json = ConfigLoader.load(vertx, null).await().mergeIn(overrides, true)
+        .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
+    NodeConfig config = new NodeConfig(json);
+    Node node = Node.deploy(vertx, config, pgUrl).await();
+    return new TestNode(vertx, node, port, pgUrl);
+  }
+
+  public TestClient client() {
+    return new TestClient(vertx, port);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String pgUrl() {
+    return pgUrl;
+  }
+
+  public void stop() {
+    node.stop().await();
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
