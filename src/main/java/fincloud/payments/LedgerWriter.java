@@ -102,10 +102,10 @@ public final class LedgerWriter {
       group.add(queue.poll());
       return group;
     }
-    int legs = 0;
+    int weight = 0;
     while (!queue.isEmpty() && !queue.peek().alone()
-        && (group.isEmpty() || legs + legs(queue.peek().command()) <= maxGroup)) {
-      legs += legs(queue.peek().command());
+        && (group.isEmpty() || weight + weight(queue.peek().command()) <= maxGroup)) {
+      weight += weight(queue.peek().command());
       group.add(queue.poll());
     }
     return group;
@@ -115,7 +115,7 @@ public final class LedgerWriter {
    * A group is bounded by the transfers it touches, not by its commands: a batch of 1000 items is
    * one unit (never split across groups) but weighs as much as 1000 single transfers.
    */
-  private static int legs(LedgerCommand command) {
+  private static int weight(LedgerCommand command) {
     return command instanceof Create create ? create.items().size() : 1;
   }
 
