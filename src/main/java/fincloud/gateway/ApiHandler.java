@@ -81,7 +81,7 @@ final class ApiHandler {
       return null;
     }
     boolean empty = ctx.body().buffer() == null || ctx.body().length() <= 0;
-    if (route.schema() == null && empty) {
+    if (empty && (route.schema() == null || schemas.acceptsEmpty(route.schema()))) {
       return new JsonObject();
     }
     String type = ctx.request().getHeader("Content-Type");

@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -29,6 +31,8 @@ final class RequestSchemas {
   private static final Set<String> INTEGER_FIELDS = Set.of("amount", "overdraftLimit", "expiresInSeconds",
       "max", "windowSeconds", "ageSeconds");
   private static final int MAX_METADATA_BYTES = 4096;
+  /** A field path inside an item of a top-level list, e.g. {@code transfers/7/amount}. */
+  private static final Pattern LIST_ITEM = Pattern.compile("^[A-Za-z]+/([0-9]+)(/|$)");
 
   private final Map<String, JsonObject> schemas = new HashMap<>();
   private final Map<String, Validator> validators = new HashMap<>();
@@ -54,6 +58,15 @@ final class RequestSchemas {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Whether a request may come with no body at all (the body of {@code POST
+   * /v1/transfers/{id}/post} is optional): the schema requires no field, so no body means {}.
+   */
+  boolean acceptsEmpty(String schemaName) {
+    JsonObject schema = schemas.get(schemaName);
+    return schema != null && schema.getJsonArray("required", new JsonArray()).isEmpty();
   }
 
   /** @throws ServiceException VALIDATION_FAILED naming the first bad field */
@@ -108,8 +121,16 @@ final class RequestSchemas {
     }
   }
 
+  /** The fault names its field and, inside an item of a list (a batch's transfers), the item's index. */
   private static ServiceException invalid(String field, String detail) {
-    return new ServiceException(ErrorCode.VALIDATION_FAILED, detail,
-        field.isEmpty() ? null : new JsonObject().put("field", field));
+    if (field.isEmpty()) {
+      return new ServiceException(ErrorCode.VALIDATION_FAILED, detail, null);
+    }
+    JsonObject extra = new JsonObject().put("field", field);
+    Matcher item = LIST_ITEM.matcher(field);
+    if (item.lookingAt()) {
+      extra.put("index", Integer.parseInt(item.group(1)));
+    }
+    return new ServiceException(ErrorCode.VALIDATION_FAILED, detail, extra);
   }
 }

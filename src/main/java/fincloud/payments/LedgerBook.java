@@ -30,15 +30,21 @@ import java.util.Set;
  * <ul>
  *   <li>every posted amount is one debit entry and one credit entry of the same amount, so the sum
  *       of all posted balances is zero and entries are twice the posted transfers;</li>
- *   <li>pending of an account is the sum of its PENDING transfers' amounts;</li>
- *   <li>no account's available balance (posted - pending) falls below -overdraftLimit by a debit,
- *       unless it allows negative balances;</li>
- *   <li>a command is all or nothing: a refused unit (a whole batch) leaves no trace but its refusal;</li>
+ *   <li>pending of an account is the sum of the amounts of the PENDING transfers it is debited by;
+ *       a PENDING transfer leaves that state once: posted (postedAmount at most its amount, the
+ *       rest released) or voided (on request, or by the system once past expiresAt), and a caller
+ *       can settle it only before expiresAt;</li>
+ *   <li>no account's available balance (posted - pending) falls below -overdraftLimit by a debit
+ *       or a hold, unless it allows negative balances;</li>
+ *   <li>a command is all or nothing: the items of a batch are applied in order, each seeing the
+ *       effects of those before it, and a refused item takes back the whole batch, which leaves
+ *       no trace but its refusal;</li>
  *   <li>an Idempotency-Key takes effect once: a stored answer is replayed, never re-applied.</li>
  * </ul>
  */
 final class LedgerBook {
   private static final String SYSTEM = "system";
+  private static final String OVERFLOW = "the amount would overflow a balance";
 
   private final Map<String, AccountState> accounts;
   private final Map<String, TransferState> transfers;
@@ -123,17 +129,18 @@ final class LedgerBook {
       return new Refusal(index, ErrorCode.INSUFFICIENT_FUNDS,
           "account " + debit.id + " has " + debit.available() + " available", null);
     }
-    if (!fits(debit, credit, item)) {
-      return new Refusal(index, ErrorCode.VALIDATION_FAILED, "the amount would overflow a balance", null);
+    if (!fits(debit, credit, item.amount())) {
+      return new Refusal(index, ErrorCode.VALIDATION_FAILED, OVERFLOW, null);
     }
     return null;
   }
 
-  private static boolean fits(AccountState debit, AccountState credit, TransferItem item) {
+  /** Whether moving {@code amount} (held or posted) keeps every balance of the two within a long. */
+  private static boolean fits(AccountState debit, AccountState credit, long amount) {
     try {
-      Math.subtractExact(Math.subtractExact(debit.posted, debit.pending), item.amount());
-      Math.addExact(debit.pending, item.amount());
-      Math.addExact(credit.posted, item.amount());
+      Math.subtractExact(Math.subtractExact(debit.posted, debit.pending), amount);
+      Math.addExact(debit.pending, amount);
+      Math.addExact(credit.posted, amount);
       return true;
     } catch (ArithmeticException overflow) {
       return false;
@@ -181,6 +188,9 @@ final class LedgerBook {
     if (!debit.active() || !credit.active()) {
       return Answer.problem(ErrorCode.ACCOUNT_NOT_ACTIVE, "account "
           + (debit.active() ? credit.id : debit.id) + " is not active", caller.requestId());
+    }
+    if (!fits(debit, credit, amount)) {
+      return Answer.problem(ErrorCode.VALIDATION_FAILED, OVERFLOW, caller.requestId());
     }
     debit.pending -= t.amount;
     t.status = "POSTED";

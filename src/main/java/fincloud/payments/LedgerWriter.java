@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * Group commit: commands that arrive while earlier groups are committing wait in a queue and go
  * together into the next database transaction, so that one commit (one fsync) serves many money
  * movements. Under light load a command is a group of one and waits for nothing; under heavy load
- * groups grow up to {@code maxGroup}. Each command still gets its own answer: a refused transfer
- * does not fail its neighbours. Used from one event loop (the payments verticle's).
+ * groups grow up to {@code maxGroup} transfers. A command is never split: a batch goes whole into
+ * one group, and the book takes back all of its effects if one item is refused. Each command still
+ * gets its own answer: a refused transfer or batch does not fail its neighbours. Used from one
+ * event loop (the payments verticle's).
  */
 public final class LedgerWriter {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
@@ -100,10 +102,21 @@ public final class LedgerWriter {
       group.add(queue.poll());
       return group;
     }
-    while (!queue.isEmpty() && group.size() < maxGroup && !queue.peek().alone()) {
+    int weight = 0;
+    while (!queue.isEmpty() && !queue.peek().alone()
+        && (group.isEmpty() || weight + weight(queue.peek().command()) <= maxGroup)) {
+      weight += weight(queue.peek().command());
       group.add(queue.poll());
     }
     return group;
+  }
+
+  /**
+   * A group is bounded by the transfers it touches, not by its commands: a batch of 1000 items is
+   * one unit (never split across groups) but weighs as much as 1000 single transfers.
+   */
+  private static int weight(LedgerCommand command) {
+    return command instanceof Create create ? create.items().size() : 1;
   }
 
   private Future<Void> commit(List<Waiting> group) {

@@ -38,6 +38,7 @@ public class PaymentsVerticle extends VerticleBase {
   /** Keys whose request is between arrival and the ledger on this node (the database knows the rest). */
   private final Set<Key> arriving = new HashSet<>();
   private boolean sweeping;
+  private long sweepTimer;
 
   @Override
   public Future<?> start() {
@@ -46,7 +47,7 @@ public class PaymentsVerticle extends VerticleBase {
     writer = new LedgerWriter(pool, ledger.getInteger("maxGroup", 500), ledger.getInteger("maxInFlightGroups", 2),
         ledger.getInteger("maxQueue", 20_000), new LedgerMetrics(vertx)::committed);
     risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()).getLong("timeoutMs", 250L));
-    vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
+    sweepTimer = vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
             create(caller, List.of(TransferItem.from(request.getJsonObject("body"))), false)),
@@ -63,6 +64,7 @@ public class PaymentsVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
     return writer.close();
   }
 
