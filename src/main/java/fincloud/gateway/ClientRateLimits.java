@@ -17,6 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * so that a client bursting past its quota costs the others nothing but a compare-and-set.
  */
 final class ClientRateLimits {
+  /** Stands for "no limit" in the map (a ConcurrentHashMap holds no nulls); never asked for a permit. */
+  private static final RateLimiter NONE = RateLimiter.of("unlimited", RateLimiterConfig.ofDefaults());
+
   private final RateLimiterConfig fallback;
   private final Map<String, RateLimiterConfig> perClient = new HashMap<>();
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
@@ -61,8 +64,4 @@ final class ClientRateLimits {
     RateLimiterConfig config = perClient.getOrDefault(clientId, fallback);
     return config == null ? NONE : RateLimiter.of("client-" + clientId, config);
   }
-
-  /** Stands for "no limit" in the map (a ConcurrentHashMap holds no nulls). */
-  private static final RateLimiter NONE = RateLimiter.of("unlimited", RateLimiterConfig.custom()
-      .limitForPeriod(Integer.MAX_VALUE).build());
 }

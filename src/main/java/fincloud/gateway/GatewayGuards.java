@@ -1,5 +1,6 @@
 package fincloud.gateway;
 
+import fincloud.shared.BusReply;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
@@ -24,7 +25,7 @@ record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, ClientRat
     GatewayMetrics metrics = new GatewayMetrics();
     ServiceBreakers breakers = new ServiceBreakers(vertx, gateway.getJsonObject("breaker", new JsonObject()),
         callTimeoutMs(config), metrics);
-    Routes.ALL.forEach(route -> breakers.of(fincloud.shared.BusReply.service(route.address())));
+    Routes.ALL.forEach(route -> breakers.of(BusReply.service(route.address())));
     return new GatewayGuards(breakers, new InFlightLimit(gateway.getInteger("maxInFlight", 4096), metrics),
         new ClientRateLimits(gateway.getJsonObject("rateLimits", new JsonObject())), metrics);
   }
