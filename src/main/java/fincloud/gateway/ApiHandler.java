@@ -1,35 +1,46 @@
 package fincloud.gateway;
 
+import fincloud.shared.Answer;
 import fincloud.shared.BusReply;
 import fincloud.shared.CanonicalJson;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
-import io.vertx.core.Vertx;
+import fincloud.shared.StageTimes;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One API request, in API.md's order of refusals: token (401), scope (403), media type (415),
- * body and parameters (400); then the owning service over the event bus, which answers the rest.
+ * One API request, in API.md's order of refusals: token (401), rate limit (429), scope (403),
+ * media type (415), body and parameters (400); then the owning service over the event bus,
+ * through its circuit breaker (503 at once while it is open), which answers the rest.
  */
 final class ApiHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-  private final Vertx vertx;
+  /** What goes to the service: who asks, and the path, query and body. */
+  private record Forward(RequestContext caller, JsonObject message) {
+  }
+
   private final RequestSchemas schemas;
   private final TokenVerifier verifier;
+  private final GatewayGuards guards;
   private final AuthFailures authFailures = new AuthFailures();
-  private final long timeoutMs;
+  private final long callTimeoutMs;
 
-  ApiHandler(Vertx vertx, JsonObject config, RequestSchemas schemas, TokenVerifier verifier) {
-    this.vertx = vertx;
+  ApiHandler(JsonObject config, RequestSchemas schemas, TokenVerifier verifier, GatewayGuards guards) {
     this.schemas = schemas;
     this.verifier = verifier;
-    this.timeoutMs = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
+    this.guards = guards;
+    this.callTimeoutMs = GatewayGuards.callTimeoutMs(config);
   }
 
   AuthFailures authFailures() {
@@ -37,43 +48,78 @@ final class ApiHandler {
   }
 
   void handle(RoutingContext ctx, ApiRoute route) {
-    RequestContext caller;
-    JsonObject message;
-    try {
-      TokenVerifier.Identity identity = authenticate(ctx);
-      if (route.scopes().stream().noneMatch(identity.scopes()::contains)) {
-        throw new ServiceException(ErrorCode.FORBIDDEN, "this route needs the scope "
-            + String.join(" or ", route.scopes()));
-      }
-      JsonObject body = body(ctx, route);
-      String key = idempotencyKey(ctx, route);
-      caller = new RequestContext(HttpAnswers.requestId(ctx), identity.tenant(), identity.clientId(),
-          identity.scopes(), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host(),
-          key, key == null ? null : requestHash(ctx, body));
-      message = new JsonObject().put("path", new JsonObject(new java.util.HashMap<>(ctx.pathParams())))
-          .put("query", query(ctx, route)).put("body", body);
-    } catch (ServiceException refusal) {
-      HttpAnswers.send(ctx, refusal.toAnswer(HttpAnswers.requestId(ctx)));
-      return;
-    }
-    vertx.eventBus().<JsonObject>request(route.address(), message, caller.toDeliveryOptions().setSendTimeout(timeoutMs))
-        .onSuccess(reply -> HttpAnswers.send(ctx, BusReply.read(reply)))
-        .onFailure(failure -> HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, unavailable(failure)));
+    ctx.put(RequestTelemetry.ROUTE, route.path());
+    authenticate(ctx)
+        .map(identity -> admit(ctx, route, identity))
+        .compose(request -> forward(ctx, route, request))
+        .recover(failure -> Future.succeededFuture(refusal(ctx, failure)))
+        .onSuccess(answer -> {
+          guards.metrics().transfers(route, answer);
+          HttpAnswers.send(ctx, answer);
+        });
   }
 
-  private TokenVerifier.Identity authenticate(RoutingContext ctx) {
+  private Future<TokenVerifier.Identity> authenticate(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
-      throw new ServiceException(ErrorCode.UNAUTHENTICATED, "a Bearer token is required");
+      return Future.failedFuture(new ServiceException(ErrorCode.UNAUTHENTICATED, "a Bearer token is required"));
     }
-    try {
-      return verifier.verify(authorization.substring(7).trim());
-    } catch (TokenVerifier.InvalidToken invalid) {
+    return verifier.verify(authorization.substring(7).trim()).recover(invalid -> {
       authFailures.record(ctx, null, "invalid token: " + invalid.getMessage());
       ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      throw new ServiceException(ErrorCode.UNAUTHENTICATED, "the token is invalid or expired");
+      return Future.failedFuture(new ServiceException(ErrorCode.UNAUTHENTICATED, "the token is invalid or expired"));
+    });
+  }
+
+  /** The gateway's own checks, in API.md's order after the token: rate limit, scope, media type, body. */
+  private Forward admit(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
+    RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
+    long wait = guards.rateLimits().secondsToWait(identity.clientId());
+    if (wait > 0) {
+      guards.metrics().rateLimited(identity.clientId());
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      throw new ServiceException(ErrorCode.RATE_LIMITED, "client " + identity.clientId() + " is over its limit of "
+          + guards.rateLimits().describe(identity.clientId()) + " on this node");
     }
+    if (route.scopes().stream().noneMatch(identity.scopes()::contains)) {
+      throw new ServiceException(ErrorCode.FORBIDDEN, "this route needs the scope "
+          + String.join(" or ", route.scopes()));
+    }
+    JsonObject body = body(ctx, route);
+    String key = idempotencyKey(ctx, route);
+    RequestContext caller = new RequestContext(HttpAnswers.requestId(ctx), identity.tenant(), identity.clientId(),
+        identity.scopes(), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host(),
+        key, key == null ? null : requestHash(ctx, body));
+    return new Forward(caller, new JsonObject().put("path", new JsonObject(new java.util.HashMap<>(ctx.pathParams())))
+        .put("query", query(ctx, route)).put("body", body));
+  }
+
+  /** Over the event bus, through the breaker of the route's service. */
+  private Future<Answer> forward(RoutingContext ctx, ApiRoute route, Forward request) {
+    long sent = System.nanoTime();
+    return guards.breakers().request(route.address(), request.message(),
+            request.caller().toDeliveryOptions().setSendTimeout(callTimeoutMs))
+        .map(reply -> {
+          RequestTelemetry.downstream(ctx, System.nanoTime() - sent, reply.headers().get(StageTimes.HEADER));
+          return BusReply.read(reply);
+        });
+  }
+
+  private Answer refusal(RoutingContext ctx, Throwable failure) {
+    String requestId = HttpAnswers.requestId(ctx);
+    if (failure instanceof ServiceException refusal) {
+      return refusal.toAnswer(requestId);
+    }
+    if (failure instanceof OpenCircuitException) {
+      ctx.response().putHeader("Retry-After", Long.toString(guards.breakers().retryAfterSeconds()));
+      return Answer.problem(ErrorCode.UNAVAILABLE, "the service behind this route is failing; its circuit breaker is "
+          + "open, retry after " + guards.breakers().retryAfterSeconds() + " s", requestId);
+    }
+    if (!(failure instanceof ReplyException) && !(failure instanceof io.vertx.circuitbreaker.TimeoutException)) {
+      LOG.error("request {} failed in the gateway", requestId, failure);
+    }
+    return Answer.problem(ErrorCode.UNAVAILABLE, unavailable(failure), requestId);
   }
 
   private JsonObject body(RoutingContext ctx, ApiRoute route) {
@@ -151,6 +197,9 @@ final class ApiHandler {
   }
 
   private static String unavailable(Throwable failure) {
+    if (failure instanceof io.vertx.circuitbreaker.TimeoutException) {
+      return "the service did not answer in time; retry (with the same Idempotency-Key for writes)";
+    }
     if (failure instanceof ReplyException reply) {
       return switch (reply.failureType()) {
         case TIMEOUT -> "the service did not answer in time; retry (with the same Idempotency-Key for writes)";

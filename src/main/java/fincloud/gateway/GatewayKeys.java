@@ -2,6 +2,7 @@ package fincloud.gateway;
 
 import com.nimbusds.jose.jwk.ECKey;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
@@ -25,8 +26,30 @@ record GatewayKeys(List<ECKey> keys) {
         config.getLong("FINCLOUD_TOKEN_TTL_SECONDS", 3600L));
   }
 
-  TokenVerifier verifier(JsonObject config) {
-    return new TokenVerifier(keys.stream().map(ECKey::toPublicJWK).toList(), issuerName(config), audience(config));
+  /** @param external the external identity provider, or null */
+  TokenVerifier verifier(JsonObject config, TokenVerifier.External external) {
+    return new TokenVerifier(keys.stream().map(ECKey::toPublicJWK).toList(), issuerName(config), audience(config),
+        external);
+  }
+
+  /**
+   * The external identity provider of {@code FINCLOUD_JWKS_URL}, or null without one. Its tokens
+   * are told apart by their {@code iss}, {@code gateway.jwks.issuer} (required with a JWKS URL);
+   * their audience is {@code gateway.jwks.audience}, by default the built-in one.
+   */
+  static TokenVerifier.External external(Vertx vertx, JsonObject config) {
+    String url = config.getString("FINCLOUD_JWKS_URL");
+    if (url == null || url.isBlank()) {
+      return null;
+    }
+    JsonObject jwks = config.getJsonObject("gateway", new JsonObject()).getJsonObject("jwks", new JsonObject());
+    String issuer = jwks.getString("issuer");
+    if (issuer == null || issuer.isBlank() || issuer.equals(issuerName(config))) {
+      throw new IllegalArgumentException("FINCLOUD_JWKS_URL needs gateway.jwks.issuer: the iss of the identity "
+          + "provider's tokens, other than the built-in issuer " + issuerName(config));
+    }
+    return new TokenVerifier.External(issuer, jwks.getString("audience", audience(config)),
+        new JwksKeys(vertx, url, jwks.getLong("minRefreshMs", 10_000L)));
   }
 
   private static String issuerName(JsonObject config) {

@@ -3,12 +3,14 @@ package fincloud.gateway;
 import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
+import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
@@ -17,12 +19,14 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP entry point: authenticates, authorizes, validates and forwards each API request to the
- * service that owns it over the event bus, and serves the token endpoint, health, metrics and the
- * OpenAPI document. Deployed once per event loop; all instances share the port.
+ * The HTTP entry point: authenticates, authorizes, limits, validates and forwards each API request
+ * to the service that owns it over the event bus, and serves the token endpoint, health, metrics
+ * and the OpenAPI document. Deployed once per event loop; all instances share the port and the
+ * node's guards (breakers, in-flight bound, rate limits).
  */
 public class GatewayVerticle extends VerticleBase {
   /** Local map of node-wide flags; {@code draining} is set when the node is shutting down. */
@@ -31,34 +35,83 @@ public class GatewayVerticle extends VerticleBase {
   private Pool pool;
   private HttpServer server;
   private ApiHandler api;
+  private GatewayGuards guards;
+  private TokenVerifier.External external;
+  private Router router;
 
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, config());
+    guards = GatewayGuards.of(vertx, config());
+    external = GatewayKeys.external(vertx, config());
+    if (external != null) {
+      // Not waited for: without the provider the built-in tokens still work, and a token naming a
+      // key not fetched yet asks for the set again.
+      external.keys().refresh();
+      long every = config().getJsonObject("gateway", new JsonObject()).getJsonObject("jwks", new JsonObject())
+          .getLong("refreshMs", 300_000L);
+      vertx.setPeriodic(every, id -> external.keys().refresh());
+    }
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, config()).map(keys -> {
-          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config()));
+          api = new ApiHandler(config(), new RequestSchemas(openApi), keys.verifier(config(), external), guards);
           return new TokenEndpoint(vertx, new ClientRegistry(config().getJsonArray("clients")),
               keys.issuer(config()), api.authFailures());
         }))
-        .compose(tokens -> vertx.createHttpServer(new HttpServerOptions()
-                .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
-                .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
-                .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-                .setCompressionSupported(false))
-            .requestHandler(router(tokens))
+        .compose(tokens -> vertx.createHttpServer(serverOptions())
+            .requestHandler(router = router(tokens))
             .listen())
         .onSuccess(listening -> server = listening);
   }
 
   @Override
   public Future<?> stop() {
+    if (external != null) {
+      external.keys().close();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(5, TimeUnit.SECONDS);
+  }
+
+  /** The routes this instance serves (for the test that holds them against openapi.yaml). */
+  Router router() {
+    return router;
+  }
+
+  /**
+   * HTTPS when {@code gateway.tls.certPath} and {@code gateway.tls.keyPath} name a PEM certificate
+   * (chain) and its PEM private key; plain HTTP otherwise.
+   */
+  private HttpServerOptions serverOptions() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
+        .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
+        .setCompressionSupported(false);
+    JsonObject tls = config().getJsonObject("gateway", new JsonObject()).getJsonObject("tls", new JsonObject());
+    String cert = tls.getString("certPath");
+    String key = tls.getString("keyPath");
+    if (cert != null && !cert.isBlank()) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("gateway.tls.certPath needs gateway.tls.keyPath");
+      }
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+    }
+    return options;
   }
 
   private Router router(TokenEndpoint tokens) {
     Router router = Router.router(vertx);
-    router.route().handler(new RequestIds());
+    router.route().handler(new RequestIds()).handler(new RequestTelemetry());
+    // The bound applies before any body is read; operators still reach health and metrics. (A
+    // route without a path, so that the HTTP metrics keep the API route alone as their label.)
+    router.route().handler(ctx -> {
+      String path = ctx.request().path();
+      if (path.startsWith("/v1/") || path.startsWith("/oauth/")) {
+        guards.inFlight().handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
         .handler(tokens::handle);
     for (ApiRoute route : Routes.ALL) {
@@ -68,7 +121,14 @@ public class GatewayVerticle extends VerticleBase {
     }
     router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "UP").encode()));
-    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness()));
+    router.get("/health/ready").handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> {
+        if (ctx.response().getStatusCode() == 503) {
+          ctx.response().putHeader("Retry-After", "1");
+        }
+      });
+      ctx.next();
+    }).handler(HealthCheckHandler.createWithHealthChecks(readiness()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi.yaml"));
@@ -87,17 +147,22 @@ public class GatewayVerticle extends VerticleBase {
       HttpAnswers.send(ctx, refusal.toAnswer(HttpAnswers.requestId(ctx)));
       return;
     }
-    HttpAnswers.send(ctx, BusReply.toAnswer(ctx.failure(), new fincloud.shared.RequestContext(
-        HttpAnswers.requestId(ctx), null, null, java.util.Set.of(), null, null, null), "gateway"));
+    HttpAnswers.send(ctx, BusReply.toAnswer(ctx.failure(), new RequestContext(
+        HttpAnswers.requestId(ctx), null, null, Set.of(), null, null, null), "gateway"));
   }
 
+  /**
+   * Ready when the node is not draining and the database answers; the circuit breakers are listed
+   * but never fail readiness (an open breaker is not a dead node).
+   */
   private HealthChecks readiness() {
     HealthChecks checks = HealthChecks.create(vertx);
     checks.register("node", promise -> promise.complete(
         Boolean.TRUE.equals(vertx.sharedData().getLocalMap(NODE_STATE).get("draining")) ? Status.KO() : Status.OK()));
     checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
-        .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
+        .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
+    checks.register("breakers", promise -> promise.complete(Status.OK(guards.breakers().states())));
     return checks;
   }
 }

@@ -20,7 +20,7 @@ final class HttpAnswers {
     if (answer.replayed()) {
       response.putHeader("Idempotent-Replayed", "true");
     }
-    if (answer.status() == 503 || answer.status() == 429) {
+    if ((answer.status() == 503 || answer.status() == 429) && !response.headers().contains("Retry-After")) {
       response.putHeader("Retry-After", "1");
     }
     response.end(answer.body().toBuffer());

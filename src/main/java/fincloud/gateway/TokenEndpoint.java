@@ -45,6 +45,7 @@ final class TokenEndpoint {
         return;
       }
       ClientRegistry.Client client = done.result();
+      RequestTelemetry.caller(ctx, client.tenant(), client.id());
       Set<String> scopes = requested(form.getString("scope"), client.scopes());
       if (scopes == null) {
         error(ctx, 400, "invalid_scope", "the client may ask for: " + String.join(" ", client.scopes()));

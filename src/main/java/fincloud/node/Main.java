@@ -4,6 +4,7 @@ import fincloud.gateway.SecretHash;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -87,10 +88,15 @@ public final class Main {
     }, "fincloud-postgres-shutdown"));
   }
 
-  private static VertxOptions vertxOptions() {
+  /**
+   * Vert.x with Prometheus metrics; HTTP server meters are labelled by route template (never by raw
+   * path), event-bus meters by address (Vert.x leaves out its internal reply addresses).
+   */
+  public static VertxOptions vertxOptions() {
     return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
         .setJvmMetricsEnabled(true)
+        .addLabels(Label.HTTP_ROUTE, Label.EB_ADDRESS)
         .setEnabled(true));
   }
 

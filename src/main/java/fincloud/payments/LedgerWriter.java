@@ -7,6 +7,7 @@ import fincloud.payments.LedgerCommand.Settle;
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
+import fincloud.shared.StageTimes;
 import fincloud.shared.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class LedgerWriter {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerWriter.class);
 
-  private record Waiting(LedgerCommand command, Promise<Answer> answer, boolean alone) {
+  private record Waiting(LedgerCommand command, Promise<Answer> answer, boolean alone, long submitted) {
   }
 
   /** Sizes and timings of committed groups, for metrics. */
@@ -67,7 +68,7 @@ public final class LedgerWriter {
           closed ? "the node is shutting down" : "the ledger is overloaded"));
     }
     Promise<Answer> answer = Promise.promise();
-    queue.add(new Waiting(command, answer, false));
+    queue.add(new Waiting(command, answer, false, System.nanoTime()));
     drain();
     return answer.future();
   }
@@ -121,10 +122,15 @@ public final class LedgerWriter {
 
   private Future<Void> commit(List<Waiting> group) {
     List<LedgerCommand> commands = group.stream().map(Waiting::command).toList();
+    long started = System.nanoTime();
     return pool.withTransaction(tx -> decideAndWrite(tx, commands))
         .onSuccess(answers -> {
+          long now = System.nanoTime();
           for (int i = 0; i < group.size(); i++) {
-            group.get(i).answer().complete(answers.get(i));
+            Waiting w = group.get(i);
+            StageTimes.record(w.command().caller(), "ledger", now - w.submitted());
+            StageTimes.record(w.command().caller(), "database", now - started);
+            w.answer().complete(answers.get(i));
           }
         })
         .onFailure(failure -> retryOrFail(group, failure))
@@ -177,7 +183,7 @@ public final class LedgerWriter {
           failure.getMessage());
       for (int i = group.size() - 1; i >= 0; i--) {
         Waiting w = group.get(i);
-        queue.addFirst(new Waiting(w.command(), w.answer(), true));
+        queue.addFirst(new Waiting(w.command(), w.answer(), true, w.submitted()));
       }
       return;
     }

@@ -1,7 +1,10 @@
 package fincloud.payments;
 
 import fincloud.shared.Addresses;
+import fincloud.shared.NodeMetrics;
 import fincloud.shared.RequestContext;
+import fincloud.shared.StageTimes;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -9,11 +12,15 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Asks the risk service, over the event bus and within a short deadline, to score transfers. */
 final class RiskClient {
   private final Vertx vertx;
   private final long timeoutMs;
+  private final Timer latency = Timer.builder(NodeMetrics.RISK_LATENCY)
+      .description("Round trip of a risk scoring request, as payments sees it")
+      .publishPercentileHistogram().register(NodeMetrics.registry());
 
   RiskClient(Vertx vertx, long timeoutMs) {
     this.vertx = vertx;
@@ -29,9 +36,14 @@ final class RiskClient {
     JsonArray payload = new JsonArray();
     items.forEach(item -> payload.add(item.toJson().put("debitAccountAgeSeconds",
         now - accounts.get(item.debitAccountId()).createdAtEpochSecond)));
+    long started = System.nanoTime();
     return vertx.eventBus().<JsonObject>request(Addresses.RISK_SCORE,
             new JsonObject().put("tenant", caller.tenant()).put("items", payload),
             caller.toDeliveryOptions().setSendTimeout(timeoutMs))
+        .onComplete(done -> {
+          latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          StageTimes.record(caller, "risk", System.nanoTime() - started);
+        })
         .map(reply -> reply.body().getJsonArray("decisions").stream().map(d -> (JsonObject) d).toList());
   }
 }

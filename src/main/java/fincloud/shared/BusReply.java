@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import net.logstash.logback.argument.StructuredArguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,16 +24,25 @@ public final class BusReply {
   }
 
   public static void answer(Message<JsonObject> message, Future<Answer> answer) {
+    long started = System.nanoTime();
     RequestContext caller = RequestContext.fromHeaders(message.headers());
     answer.recover(failure -> Future.succeededFuture(toAnswer(failure, caller, message.address())))
-        .onSuccess(a -> message.reply(a.body(), options(a)));
+        .onSuccess(a -> message.reply(a.body(), options(a).addHeader(StageTimes.HEADER,
+            StageTimes.take(caller.requestId(), service(message.address()), System.nanoTime() - started))));
+  }
+
+  /** {@code fincloud.<service>.<operation>} -> service. */
+  public static String service(String address) {
+    String[] parts = address.split("\\.");
+    return parts.length > 2 ? parts[1] : address;
   }
 
   public static Answer toAnswer(Throwable failure, RequestContext caller, String address) {
     if (failure instanceof ServiceException refusal) {
       return refusal.toAnswer(caller.requestId());
     }
-    LOG.error("{} failed for request {}", address, caller.requestId(), failure);
+    LOG.error("{} failed for request {}", address, StructuredArguments.keyValue("requestId", caller.requestId()),
+        failure);
     return Answer.problem(ErrorCode.UNAVAILABLE, "the service could not complete the request; retry later",
         caller.requestId());
   }

@@ -1,0 +1,42 @@
+package fincloud.gateway;
+
+import fincloud.shared.BusReply;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
+
+/**
+ * The gateway's protections that belong to the node rather than to one event loop: the circuit
+ * breakers, the in-flight bound and the rate limits. The first gateway instance creates them and
+ * leaves them in a local map, where the other instances of the node find them.
+ */
+record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, ClientRateLimits rateLimits,
+    GatewayMetrics metrics) implements Shareable {
+
+  private static final String MAP = "fincloud.gateway";
+
+  static GatewayGuards of(Vertx vertx, JsonObject config) {
+    return vertx.sharedData().<String, GatewayGuards>getLocalMap(MAP)
+        .computeIfAbsent("guards", key -> create(vertx, config));
+  }
+
+  private static GatewayGuards create(Vertx vertx, JsonObject config) {
+    JsonObject gateway = config.getJsonObject("gateway", new JsonObject());
+    GatewayMetrics metrics = new GatewayMetrics();
+    ServiceBreakers breakers = new ServiceBreakers(vertx, gateway.getJsonObject("breaker", new JsonObject()),
+        callTimeoutMs(config), metrics);
+    Routes.ALL.forEach(route -> breakers.of(BusReply.service(route.address())));
+    return new GatewayGuards(breakers, new InFlightLimit(gateway.getInteger("maxInFlight", 4096), metrics),
+        new ClientRateLimits(gateway.getJsonObject("rateLimits", new JsonObject())), metrics);
+  }
+
+  /**
+   * How long the gateway waits for one service call: {@code gateway.breaker.timeoutMs}, never more
+   * than the request deadline {@code FINCLOUD_REQUEST_TIMEOUT_MS}.
+   */
+  static long callTimeoutMs(JsonObject config) {
+    long breaker = config.getJsonObject("gateway", new JsonObject()).getJsonObject("breaker", new JsonObject())
+        .getLong("timeoutMs", 5000L);
+    return Math.min(breaker, config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L));
+  }
+}

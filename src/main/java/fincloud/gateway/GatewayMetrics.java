@@ -1,0 +1,91 @@
+package fincloud.gateway;
+
+import fincloud.shared.Addresses;
+import fincloud.shared.Answer;
+import fincloud.shared.NodeMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's meters, next to the HTTP, event-bus and pool meters that Vert.x keeps itself:
+ * breaker states, refusals of its own (rate limits, overload, open breakers), requests in flight,
+ * and transfers by outcome and code as the clients saw them.
+ */
+final class GatewayMetrics {
+  private static final Map<String, String> TRANSFER_OPERATIONS = Map.of(
+      Addresses.TRANSFERS_CREATE, "create",
+      Addresses.TRANSFERS_BATCH, "batch",
+      Addresses.TRANSFERS_POST, "post",
+      Addresses.TRANSFERS_VOID, "void");
+
+  private final MeterRegistry registry = NodeMetrics.registry();
+
+  private final Counter overloaded = Counter.builder("fincloud.gateway.overloaded")
+      .description("Requests refused with 503 because the node had too many in flight").register(registry);
+
+  void inFlight(AtomicInteger inFlight) {
+    Gauge.builder("fincloud.gateway.in.flight", inFlight, AtomicInteger::get)
+        .description("API requests this node is working on").strongReference(true).register(registry);
+  }
+
+  void breaker(String service, CircuitBreaker breaker) {
+    Gauge.builder("fincloud.gateway.breaker.state", breaker, b -> switch (b.state()) {
+          case CLOSED -> 0;
+          case HALF_OPEN -> 1;
+          case OPEN -> 2;
+        })
+        .description("Circuit breaker of a downstream service: 0 closed, 1 half-open, 2 open")
+        .tag("service", service).strongReference(true).register(registry);
+    rejected(service);
+  }
+
+  void shortCircuited(String service) {
+    rejected(service).increment();
+  }
+
+  private Counter rejected(String service) {
+    return Counter.builder("fincloud.gateway.breaker.rejected").description("Requests refused at once by an open breaker")
+        .tag("service", service).register(registry);
+  }
+
+  void rateLimited(String clientId) {
+    Counter.builder("fincloud.gateway.rate.limited").description("Requests refused with 429 RATE_LIMITED")
+        .tag("client", clientId).register(registry).increment();
+  }
+
+  void overloaded() {
+    overloaded.increment();
+  }
+
+  /**
+   * Transfers as their clients saw them: created or settled with their status, refused with their
+   * code, or unavailable. Replays are not counted again; a batch counts each of its transfers.
+   */
+  void transfers(ApiRoute route, Answer answer) {
+    String operation = TRANSFER_OPERATIONS.get(route.address());
+    if (operation == null || answer.replayed()) {
+      return;
+    }
+    if (!answer.isProblem()) {
+      if (answer.body().containsKey("transfers")) {
+        answer.body().getJsonArray("transfers").forEach(t -> transfer(operation, ((JsonObject) t).getString("status"), "none"));
+      } else {
+        transfer(operation, answer.body().getString("status"), "none");
+      }
+      return;
+    }
+    transfer(operation, answer.status() == 503 ? "UNAVAILABLE" : "REFUSED", answer.body().getString("code"));
+  }
+
+  private void transfer(String operation, String outcome, String code) {
+    Counter.builder("fincloud.transfers").description("Transfer requests by operation, outcome and code")
+        .tag("operation", operation).tag("outcome", String.valueOf(outcome)).tag("code", String.valueOf(code))
+        .register(registry).increment();
+  }
+
+}

@@ -1,0 +1,37 @@
+package fincloud.gateway;
+
+import fincloud.shared.ErrorCode;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A bound on the API requests one node works on at once ({@code gateway.maxInFlight}), counted
+ * across all gateway instances: past it a request is refused with 503 before its body is even
+ * read, so that overload shows as fast refusals, never as an unbounded queue or an
+ * OutOfMemoryError. A request counts until its response has gone out or its connection closed.
+ */
+final class InFlightLimit implements Handler<RoutingContext> {
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final int max;
+  private final GatewayMetrics metrics;
+
+  InFlightLimit(int max, GatewayMetrics metrics) {
+    this.max = max;
+    this.metrics = metrics;
+    metrics.inFlight(inFlight);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    if (inFlight.incrementAndGet() > max) {
+      inFlight.decrementAndGet();
+      metrics.overloaded();
+      HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE,
+          "the node is working on its limit of " + max + " requests; retry shortly");
+      return;
+    }
+    ctx.addEndHandler(done -> inFlight.decrementAndGet());
+    ctx.next();
+  }
+}

@@ -1,0 +1,15 @@
+package fincloud.gateway;
+
+import fincloud.node.Main;
+import io.vertx.core.Vertx;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+
+/** A Vert.x built as the node's launcher builds it, with Prometheus metrics (TestNode's has none). */
+final class MetricsVertx {
+  private MetricsVertx() {
+  }
+
+  static Vertx create() {
+    return Vertx.builder().with(Main.vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+  }
+}
