@@ -13,7 +13,8 @@
 # What it does, all against 127.0.0.1:
 #   0. builds the node and the open-model generator if their jars are missing or older than their
 #      sources, and starts a node with its own data folder (embedded PostgreSQL) in a temporary
-#      folder and its own port; the node is stopped when the script ends, however it ends;
+#      folder and its own port; the node is stopped when the script ends, however it ends; a full
+#      run also measures the disk's sync rate with pg_test_fsync, for context;
 #   1. pgbench TPC-B (scale 16, -M prepared -c 16 -j 2) in a database of its own on the SAME
 #      PostgreSQL server: the baseline of one money movement per database transaction;
 #   2. FinCloud's peak transfers per second through the whole HTTP API, closed loop (wrk and
@@ -45,7 +46,7 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=true ;;
     --no-profile) PROFILE=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -53,15 +54,16 @@ done
 
 # Phase lengths in seconds. The full run fits in about ten minutes on 2 cores.
 if $QUICK; then
-  MODE=quick; PGBENCH_SECS=10; WARMUP_SECS=5; PEAK_SECS=10; OPEN_WARMUP=2; OPEN_SECS=8; DEADLINE=420
+  MODE=quick; PGBENCH_SECS=10; WARMUP_SECS=8; PEAK_SECS=10; OPEN_WARMUP=2; OPEN_SECS=6; DEADLINE=420
+  ACCOUNTS=200; MEASURE_FSYNC=false
 else
-  MODE=full; PGBENCH_SECS=60; WARMUP_SECS=15; PEAK_SECS=40; OPEN_WARMUP=5; OPEN_SECS=35; DEADLINE=900
+  MODE=full; PGBENCH_SECS=60; WARMUP_SECS=40; PEAK_SECS=40; OPEN_WARMUP=5; OPEN_SECS=30; DEADLINE=900
+  ACCOUNTS=1000; MEASURE_FSYNC=true
 fi
 PGBENCH_SCALE=16
 PGBENCH_CLIENTS=16
 PGBENCH_THREADS=2
 WRK_THREADS=2
-ACCOUNTS=1000
 HOT_SHARE=0.9
 OPEN_CONNECTIONS=256
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
@@ -214,12 +216,19 @@ pg_ticks() {
   echo "$total"
 }
 cpu_snapshot() { echo "$(ticks_of "$NODE_PID") $(pg_ticks) $(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat) $(date +%s.%N)"; }
-cpu_report() { # cpu_report SNAPSHOT_BEFORE SNAPSHOT_AFTER COUNT UNIT -> one Markdown cell
-  awk -v hz="$CLK_TCK" -v n="$3" -v unit="$4" -v before="$1" -v after="$2" 'BEGIN {
-    split(before, b, " "); split(after, a, " "); secs = a[4] - b[4]
+cpu_measure() { # cpu_measure SNAPSHOT_BEFORE SNAPSHOT_AFTER COUNT GENERATOR_CPU_SECONDS
+  # -> "node-cores pg-cores generator-cores others-cores node-us pg-us generator-us" (us of CPU per operation)
+  awk -v hz="$CLK_TCK" -v n="$3" -v gen="$4" -v before="$1" -v after="$2" 'BEGIN {
+    split(before, b, " "); split(after, a, " "); secs = a[4] - b[4]; if (n <= 0) n = 1
     node = (a[1] - b[1]) / hz; pg = (a[2] - b[2]) / hz; all = (a[3] - b[3]) / hz
-    printf "node %.2f, PostgreSQL %.2f, the rest of the machine %.2f cores busy; CPU per %s: node %.0f us, PostgreSQL %.0f us",
-      node / secs, pg / secs, (all - node - pg) / secs, unit, (n > 0 ? node / n * 1e6 : 0), (n > 0 ? pg / n * 1e6 : 0) }'
+    printf "%.2f %.2f %.2f %.2f %.0f %.0f %.0f", node / secs, pg / secs, gen / secs,
+      (all - node - pg - gen) / secs, node / n * 1e6, pg / n * 1e6, gen / n * 1e6 }'
+}
+timed() { # timed CPU_FILE COMMAND...: runs the command, writes its user+system CPU seconds (children included)
+  local file=$1 TIMEFORMAT='%U %S' status=0; shift
+  { time "$@"; } 2>"$file.tmp" || status=$?
+  tail -1 "$file.tmp" | awk '{ print $1 + $2 }' >"$file"; rm -f "$file.tmp"
+  return $status
 }
 
 # RSS of the node every second for the whole run: "epoch-seconds rss-kB".
@@ -240,8 +249,8 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 # ---------------------------------------------------------------------------------------------
 # 0. The disk's sync rate, for context (the ceiling of any one-commit-per-transfer system)
-FSYNC_LINE="not measured (pg_test_fsync not found)"
-if [[ -n "$PG_TEST_FSYNC" ]]; then
+FSYNC_LINE="not measured ($($MEASURE_FSYNC && echo "pg_test_fsync not found" || echo "quick run"))"
+if $MEASURE_FSYNC && [[ -n "$PG_TEST_FSYNC" ]]; then
   log "pg_test_fsync (1 s per test)"
   "$PG_TEST_FSYNC" -s 1 -f "$WORK/fsync.test" >"$WORK/fsync.log" 2>&1 || true
   FSYNC_LINE=$(awk '/one 8kB write/ { on = 1 } on && $1 == "fdatasync" { print $2 " ops/s, " $4 " us/op"; exit }' "$WORK/fsync.log")
@@ -254,19 +263,20 @@ log "pgbench: initialising scale $PGBENCH_SCALE"
 psql_node -c "DROP DATABASE IF EXISTS pgbench_tpcb" -c "CREATE DATABASE pgbench_tpcb"
 BENCH_URL="${PG_URL%/*}/pgbench_tpcb"
 PG_VERSION=$(psql_node -c "SHOW server_version")
-PG_SETTINGS=$(psql_node -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_sync_method', 'max_connections')")
+PG_SETTINGS=$(psql_node -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_sync_method', 'max_connections')")
 timeout 300 "$PGBENCH" -i -q -s "$PGBENCH_SCALE" "$BENCH_URL" >"$WORK/pgbench-init.log" 2>&1 \
   || { tail -20 "$WORK/pgbench-init.log" >&2; die "pgbench -i failed"; }
 log "pgbench: TPC-B -M prepared -c $PGBENCH_CLIENTS -j $PGBENCH_THREADS -T $PGBENCH_SECS"
 CPU_BEFORE=$(cpu_snapshot)
-timeout $((PGBENCH_SECS + 120)) "$PGBENCH" -M prepared -c "$PGBENCH_CLIENTS" -j "$PGBENCH_THREADS" \
-  -T "$PGBENCH_SECS" "$BENCH_URL" >"$WORK/pgbench.log" 2>&1 \
+timed "$WORK/pgbench.cpu" timeout $((PGBENCH_SECS + 120)) "$PGBENCH" -M prepared -c "$PGBENCH_CLIENTS" \
+  -j "$PGBENCH_THREADS" -T "$PGBENCH_SECS" "$BENCH_URL" >"$WORK/pgbench.log" 2>&1 \
   || { tail -20 "$WORK/pgbench.log" >&2; die "pgbench failed"; }
-PGBENCH_TPS=$(awk '/^tps = / { print $3; exit }' "$WORK/pgbench.log")
+PGBENCH_TPS=$(awk '/^tps = / { printf "%.1f", $3; exit }' "$WORK/pgbench.log")
 PGBENCH_LAT=$(awk '/^latency average = / { print $4; exit }' "$WORK/pgbench.log")
 PGBENCH_FAILED=$(awk '/number of failed transactions/ { print $5; exit }' "$WORK/pgbench.log")
 PGBENCH_XACTS=$(awk '/number of transactions actually processed/ { split($NF, x, "/"); print x[1]; exit }' "$WORK/pgbench.log")
-PGBENCH_CPU=$(cpu_report "$CPU_BEFORE" "$(cpu_snapshot)" "$PGBENCH_XACTS" transaction | sed 's/node [0-9.]*, //; s/node [0-9]* us, //')
+read -r _ P_PG_CORES P_GEN_CORES P_OTHER_CORES _ P_PG_US P_GEN_US \
+  <<<"$(cpu_measure "$CPU_BEFORE" "$(cpu_snapshot)" "$PGBENCH_XACTS" "$(cat "$WORK/pgbench.cpu")")"
 log "pgbench: $PGBENCH_TPS tps, average latency $PGBENCH_LAT ms"
 # Out of FinCloud's way: the pgbench tables would otherwise compete for the same buffers.
 psql_node -c "DROP DATABASE pgbench_tpcb" -c "CHECKPOINT"
@@ -279,8 +289,8 @@ java -jar "$OPENGEN_JAR" setup --url "$URL" --dir "$WORK/load" --accounts "$ACCO
 
 WRK_SCRIPT="$ROOT/loadtest/wrk/transfers.lua"
 run_wrk() { # run_wrk SECONDS HOT_SHARE LOGFILE -> prints the WRK line
-  timeout $(($1 + 60)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$1s" --timeout 10s -s "$WRK_SCRIPT" \
-    "$URL" -- "$WORK/load" "$2" >"$3" 2>&1 || { tail -20 "$3" >&2; die "wrk failed"; }
+  timed "$3.cpu" timeout $(($1 + 60)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$1s" --timeout 10s \
+    -s "$WRK_SCRIPT" "$URL" -- "$WORK/load" "$2" >"$3" 2>&1 || { tail -20 "$3" >&2; die "wrk failed"; }
   grep '^WRK ' "$3" | tail -1
 }
 
@@ -290,7 +300,7 @@ peak() { # peak LABEL HOT_SHARE: measures one closed-loop peak, sets PEAK_* vari
   commit0=$(metric fincloud_ledger_commit_seconds_sum); xacts0=$(commits); from=$(date +%s)
   cpu0=$(cpu_snapshot)
   PEAK_LINE=$(run_wrk "$PEAK_SECS" "$2" "$WORK/wrk-$1.log")
-  PEAK_CPU=$(cpu_report "$cpu0" "$(cpu_snapshot)" "$(kv created "$PEAK_LINE")" transfer)
+  PEAK_CPU=$(cpu_measure "$cpu0" "$(cpu_snapshot)" "$(kv created "$PEAK_LINE")" "$(cat "$WORK/wrk-$1.log.cpu")")
   to=$(date +%s); xacts1=$(commits); groups1=$(metric fincloud_ledger_group_size_count)
   PEAK_RATE=$(kv created_per_s "$PEAK_LINE")
   PEAK_GROUP=$(calc "%.1f" "($(metric fincloud_ledger_group_size_sum) - $sum0) / ($groups1 - $groups0 + 1e-9)")
@@ -361,6 +371,16 @@ fi
 # The report
 verdict() { awk "BEGIN { print ($1) ? \"met\" : \"**missed**\" }"; }
 RATIO_PG=$(calc "%.2f" "$U_RATE / $PGBENCH_TPS")
+read -r U_NODE_CORES U_PG_CORES U_GEN_CORES U_OTHER_CORES U_NODE_US U_PG_US U_GEN_US <<<"$U_CPU"
+read -r H_NODE_CORES H_PG_CORES H_GEN_CORES H_OTHER_CORES H_NODE_US H_PG_US H_GEN_US <<<"$H_CPU"
+# What each side would do with the whole machine if CPU is what bounds it (the usual case on a few
+# cores): cores / CPU per operation, load generator included. Less sensitive to other processes
+# than the measured rates, which is why it is shown beside them.
+CORES=$(nproc)
+PG_CEILING=$(calc "%.0f" "$CORES * 1e6 / ($P_PG_US + $P_GEN_US + 1e-9)")
+U_CEILING=$(calc "%.0f" "$CORES * 1e6 / ($U_NODE_US + $U_PG_US + $U_GEN_US + 1e-9)")
+H_CEILING=$(calc "%.0f" "$CORES * 1e6 / ($H_NODE_US + $H_PG_US + $H_GEN_US + 1e-9)")
+RATIO_PG_CPU=$(calc "%.2f" "$U_CEILING / ($PG_CEILING + 1e-9)")
 RATIO_HOT=$(calc "%.2f" "$H_RATE / $U_RATE")
 GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]] && GIT_REV="$GIT_REV (with uncommitted changes)"
@@ -397,13 +417,22 @@ mkdir -p "$(dirname "$OUT")"
   echo "| ledger group commit at the peak (uniform / hot) | $U_GROUP / $H_GROUP transfers a group on average, $U_GROUPS / $H_GROUPS groups/s, $U_GROUP_MS / $H_GROUP_MS ms from a group's start to its commit |"
   echo "| database transactions/s in FinCloud's database at the peak, reads included (uniform / hot) | $U_XACTS / $H_XACTS |"
   echo "| node RSS (the JVM; PostgreSQL is a separate process) | max $U_RSS MiB during the uniform peak, $H_RSS MiB during the hot peak, $RSS_MAX MiB over the whole run |"
-  echo "| CPU during pgbench | $PGBENCH_CPU |"
-  echo "| CPU during the uniform peak | $U_CPU |"
-  echo "| CPU during the hot peak | $H_CPU |"
   echo "| disk sync rate (\`pg_test_fsync\`, fdatasync, one 8 kB write) | $FSYNC_LINE |"
   echo
   echo "wrk is a closed loop: its latencies are those of $CONNECTIONS callers each waiting for its answer,"
   echo "not those of an open arrival rate (below)."
+  echo
+  echo "## CPU"
+  echo
+  echo "Cores busy during each phase (from /proc: the node's JVM, the PostgreSQL server with its backends,"
+  echo "the load generator, and everything else on the machine), the CPU each operation cost, and what"
+  echo "that cost allows on $CORES cores if CPU is the bound (cores / CPU per operation, generator included)."
+  echo
+  echo "| phase | node | PostgreSQL | generator | everything else | CPU per operation: node + PostgreSQL + generator | CPU-bound ceiling /s |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| pgbench TPC-B | - | $P_PG_CORES | $P_GEN_CORES | $P_OTHER_CORES | - + $P_PG_US + $P_GEN_US us | $PG_CEILING |"
+  echo "| FinCloud uniform peak | $U_NODE_CORES | $U_PG_CORES | $U_GEN_CORES | $U_OTHER_CORES | $U_NODE_US + $U_PG_US + $U_GEN_US us | $U_CEILING |"
+  echo "| FinCloud hot peak | $H_NODE_CORES | $H_PG_CORES | $H_GEN_CORES | $H_OTHER_CORES | $H_NODE_US + $H_PG_US + $H_GEN_US us | $H_CEILING |"
   echo
   echo "## Latency at a constant arrival rate"
   echo
@@ -422,6 +451,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| target | goal | this run | |"
   echo "|---|---|---|---|"
   echo "| FinCloud peak / pgbench tps | >= 3 | $RATIO_PG | $(verdict "$RATIO_PG >= 3") |"
+  echo "| the same, from the CPU-bound ceilings | >= 3 | $RATIO_PG_CPU | $(verdict "$RATIO_PG_CPU >= 3") |"
   echo "| p99 at 50% of the uniform peak | < 10 ms | ${P99_AT_HALF} ms | $(verdict "${P99_AT_HALF:-1e9} < 10") |"
   echo "| hot / uniform peak | >= 0.5 | $RATIO_HOT | $(verdict "$RATIO_HOT >= 0.5") |"
   echo "| node RSS at the peak | < 1024 MiB | $U_RSS MiB | $(verdict "$U_RSS < 1024") |"
@@ -455,7 +485,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| pgbench | $("$PGBENCH" --version) |"
   echo "| wrk | $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $WRK_THREADS threads, $CONNECTIONS connections, script \`loadtest/wrk/transfers.lua\` |"
   echo "| data | $ACCOUNTS accounts funded from one allowNegative account; amounts 1..100 cents; a fresh Idempotency-Key per transfer |"
-  echo "| machine | $(nproc) cores ($CPU), $MEM_GIB GiB, $(uname -sr) |"
+  echo "| machine | $(nproc) cores ($CPU), $MEM_GIB GiB, Linux $(uname -r | cut -d- -f1) |"
 } >"$OUT"
 
 log "wrote ${OUT#"$ROOT"/}"

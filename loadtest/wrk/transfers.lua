@@ -7,7 +7,15 @@
 
 local dir, hot_share, token, accounts
 local counter = 0
-local run_id = tostring(os.time())
+-- Keys of two runs never meet: the run id is the time plus random bytes.
+local function random_hex(bytes)
+  local file = io.open("/dev/urandom", "rb")
+  if not file then return tostring(math.random(1e9)) end
+  local raw = file:read(bytes)
+  file:close()
+  return (raw:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+local run_id = os.time() .. "-" .. random_hex(4)
 local threads = {}
 -- Globals, because wrk's thread:set and thread:get reach only those.
 thread_id = 0
