@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.gateway.GatewayVerticle;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.RequestContext;
@@ -35,6 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RiskClient {
   private static final Logger LOG = LoggerFactory.getLogger(RiskClient.class);
+  private static final String BREAKERS = GatewayVerticle.BREAKERS;
 
   /**
    * @param decisions one per scored item, in order (fewer when risk stopped at a batch's first refusal)
@@ -67,9 +69,10 @@ final class RiskClient {
             .setMaxFailures(breakerConfig.getInteger("maxFailures", 5))
             .setResetTimeout(breakerConfig.getLong("resetTimeoutMs", 2000L))
             .setNotificationAddress(null))
-        .openHandler(v -> LOG.warn("risk circuit breaker open: the fallback decides"))
-        .halfOpenHandler(v -> LOG.info("risk circuit breaker half-open: trying risk again"))
-        .closeHandler(v -> LOG.info("risk circuit breaker closed: risk decides again"));
+        .openHandler(v -> changed("OPEN", "risk circuit breaker open: the fallback decides"))
+        .halfOpenHandler(v -> changed("HALF_OPEN", "risk circuit breaker half-open: trying risk again"))
+        .closeHandler(v -> changed("CLOSED", "risk circuit breaker closed: risk decides again"));
+    vertx.sharedData().getLocalMap(BREAKERS).put("risk", "CLOSED");
     MeterRegistry found = BackendRegistries.getDefaultNow();
     this.registry = found != null ? found : new SimpleMeterRegistry();
     this.breakerState = Gauge.builder("fincloud_circuit_breaker_state", breaker, b -> switch (b.state()) {
@@ -84,6 +87,16 @@ final class RiskClient {
         .publishPercentileHistogram().register(registry);
     this.fallbackApproved = fallbackCounter("APPROVE");
     this.fallbackDeclined = fallbackCounter("DECLINE");
+  }
+
+  /** Lists the state for the node's readiness check, which shows breakers without failing on them. */
+  private void changed(String state, String message) {
+    vertx.sharedData().getLocalMap(BREAKERS).put("risk", state);
+    if (state.equals("OPEN")) {
+      LOG.warn(message);
+    } else {
+      LOG.info(message);
+    }
   }
 
   private Counter fallbackCounter(String decision) {
@@ -142,6 +155,7 @@ final class RiskClient {
   }
 
   void close() {
+    vertx.sharedData().getLocalMap(BREAKERS).remove("risk");
     registry.remove(breakerState);
     breaker.close();
   }

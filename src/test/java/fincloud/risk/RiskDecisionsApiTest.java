@@ -1,9 +1,9 @@
 package fincloud.risk;
 
-import static fincloud.risk.RiskTests.funded;
-import static fincloud.risk.RiskTests.putRules;
-import static fincloud.risk.RiskTests.rule;
-import static fincloud.risk.RiskTests.transfer;
+import static fincloud.risk.RiskFixtures.funded;
+import static fincloud.risk.RiskFixtures.putRules;
+import static fincloud.risk.RiskFixtures.rule;
+import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.TestClient;
@@ -50,7 +50,7 @@ class RiskDecisionsApiTest {
   void accounts() {
     putRules(http, "acme-admin");
     source = funded(http, "USD", 1_000_000);
-    target = RiskTests.account(http, "acme-teller", "USD");
+    target = RiskFixtures.account(http, "acme-teller", "USD");
   }
 
   private static JsonObject declined(HttpResponse<Buffer> response) {
@@ -88,7 +88,7 @@ class RiskDecisionsApiTest {
     assertThat(replay.getHeader("Idempotent-Replayed")).isEqualTo("true");
     assertThat(replay.bodyAsJsonObject()).isEqualTo(problem);
 
-    List<JsonObject> rejected = RiskTests.outbox(node.pgUrl(), "TRANSFER_REJECTED").stream()
+    List<JsonObject> rejected = RiskFixtures.outbox(node.pgUrl(), "TRANSFER_REJECTED").stream()
         .filter(row -> key.equals(row.getJsonObject("data").getString("idempotencyKey"))).toList();
     assertThat(rejected).singleElement().satisfies(row -> {
       assertThat(row.getString("entityId")).isEqualTo(source);
@@ -99,7 +99,7 @@ class RiskDecisionsApiTest {
 
   @Test
   void blocklistDeclinesEitherSide() {
-    String listed = RiskTests.account(http, "acme-teller", "USD");
+    String listed = RiskFixtures.account(http, "acme-teller", "USD");
     putRules(http, "acme-admin", rule("sanctions", "BLOCKLIST").put("accountIds", new JsonArray().add(listed)));
     JsonObject toListed = declined(http.transfer("acme-teller", source, listed, 10, "USD"));
     assertThat(toListed.getJsonArray("reasons").getJsonObject(0).getString("type")).isEqualTo("BLOCKLIST");
@@ -115,7 +115,7 @@ class RiskDecisionsApiTest {
     assertThat(problem.getJsonArray("reasons").getJsonObject(0).getString("ruleId")).isEqualTo("young");
     putRules(http, "acme-admin", rule("young", "NEW_ACCOUNT_LIMIT").put("ageSeconds", 1).put("currency", "USD")
         .put("max", 100));
-    JsonObject old = RiskTests.eventually(Duration.ofSeconds(10),
+    JsonObject old = RiskFixtures.eventually(Duration.ofSeconds(10),
         () -> http.transfer("acme-teller", source, target, 101, "USD"), r -> r.statusCode() == 201).bodyAsJsonObject();
     assertThat(old.getString("status")).isEqualTo("POSTED");
   }

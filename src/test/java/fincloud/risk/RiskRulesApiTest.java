@@ -1,9 +1,9 @@
 package fincloud.risk;
 
-import static fincloud.risk.RiskTests.eventually;
-import static fincloud.risk.RiskTests.outbox;
-import static fincloud.risk.RiskTests.putRules;
-import static fincloud.risk.RiskTests.rule;
+import static fincloud.risk.RiskFixtures.eventually;
+import static fincloud.risk.RiskFixtures.outbox;
+import static fincloud.risk.RiskFixtures.putRules;
+import static fincloud.risk.RiskFixtures.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.gateway.SecretHash;
@@ -113,15 +113,15 @@ class RiskRulesApiTest {
   @Test
   void oneTenantsRulesNeverTouchAnother() {
     putRules(http, "acme-admin", rule("tiny", "MAX_AMOUNT").put("currency", "USD").put("max", 100));
-    String acmeSource = RiskTests.account(http, "acme-teller", "USD");
-    String acmeTarget = RiskTests.account(http, "acme-teller", "USD");
+    String acmeSource = RiskFixtures.account(http, "acme-teller", "USD");
+    String acmeTarget = RiskFixtures.account(http, "acme-teller", "USD");
     HttpResponse<Buffer> acme = http.transfer("acme-teller", acmeSource, acmeTarget, 1000, "USD");
     assertThat(acme.statusCode()).isEqualTo(422);
     assertThat(acme.bodyAsJsonObject().getString("code")).isEqualTo("RISK_DECLINED");
 
     String globexSource = http.openAccount("globex-teller", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 10_000)).getString("id");
-    String globexTarget = RiskTests.account(http, "globex-teller", "USD");
+    String globexTarget = RiskFixtures.account(http, "globex-teller", "USD");
     HttpResponse<Buffer> globex = http.transfer("globex-teller", globexSource, globexTarget, 1000, "USD");
     assertThat(globex.statusCode()).as(globex.bodyAsString()).isEqualTo(201);
     assertThat(globex.bodyAsJsonObject().getJsonObject("risk").getString("decision")).isEqualTo("APPROVE");
@@ -140,11 +140,11 @@ class RiskRulesApiTest {
     JsonObject current = putRules(http, "acme-admin");
     String source = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 1000)).getString("id");
-    String target = RiskTests.account(http, "acme-teller", "USD");
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
     long next = current.getLong("version") + 1;
     String rules = new JsonArray().add(rule("from-elsewhere", "BLOCKLIST").put("action", "DECLINE")
         .put("accountIds", new JsonArray().add(source))).encode();
-    RiskTests.sql(node.pgUrl(),
+    RiskFixtures.sql(node.pgUrl(),
         "INSERT INTO risk_rule_sets (tenant, version, rules, changed_by) VALUES ('acme', " + next + ", '"
             + rules + "', 'another-node')",
         "UPDATE risk_rule_heads SET version = " + next + " WHERE tenant = 'acme'");

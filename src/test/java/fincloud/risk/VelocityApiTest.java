@@ -1,9 +1,9 @@
 package fincloud.risk;
 
-import static fincloud.risk.RiskTests.funded;
-import static fincloud.risk.RiskTests.putRules;
-import static fincloud.risk.RiskTests.rule;
-import static fincloud.risk.RiskTests.transfer;
+import static fincloud.risk.RiskFixtures.funded;
+import static fincloud.risk.RiskFixtures.putRules;
+import static fincloud.risk.RiskFixtures.rule;
+import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.TestClient;
@@ -56,8 +56,8 @@ class VelocityApiTest {
   void thirtyTwoSimultaneousTransfersUnderAMaxOfTenGiveExactlyTen() {
     putRules(http, "acme-admin");
     String source = funded(http, "USD", 1_000_000);
-    String target = RiskTests.account(http, "acme-teller", "USD");
-    RiskTests.putRulesAndAwait(http, RISK_INSTANCES, rule("ten", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 10));
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
+    RiskFixtures.putRulesAndAwait(http, RISK_INSTANCES, rule("ten", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 10));
 
     // 32 connections, so that the 32 requests are in flight together
     WebClient concurrent = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
@@ -84,8 +84,8 @@ class VelocityApiTest {
   void aTransferTheLedgerRefusesDoesNotUseUpTheWindow() {
     putRules(http, "acme-admin");
     String source = funded(http, "USD", 100);
-    String target = RiskTests.account(http, "acme-teller", "USD");
-    RiskTests.putRulesAndAwait(http, RISK_INSTANCES, rule("two", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 2));
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
+    RiskFixtures.putRulesAndAwait(http, RISK_INSTANCES, rule("two", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 2));
 
     for (int i = 0; i < 3; i++) {
       HttpResponse<Buffer> tooMuch = http.transfer("acme-teller", source, target, 1000, "USD");
@@ -102,8 +102,8 @@ class VelocityApiTest {
   void aReplayedKeyTakesNoSecondSlot() {
     putRules(http, "acme-admin");
     String source = funded(http, "USD", 1000);
-    String target = RiskTests.account(http, "acme-teller", "USD");
-    RiskTests.putRulesAndAwait(http, RISK_INSTANCES, rule("two", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 2));
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
+    RiskFixtures.putRulesAndAwait(http, RISK_INSTANCES, rule("two", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 2));
 
     String key = UUID.randomUUID().toString();
     assertThat(http.post("acme-teller", "/v1/transfers", transfer(source, target, 10, "USD"), key).statusCode())

@@ -18,8 +18,8 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** Helpers shared by the risk tests: rules, funded accounts, the audit outbox, polling. */
-final class RiskTests {
-  private RiskTests() {
+final class RiskFixtures {
+  private RiskFixtures() {
   }
 
   static JsonObject rule(String id, String type) {
