@@ -15,9 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -27,46 +25,42 @@ import org.slf4j.LoggerFactory;
  * The risk service: scores each transfer on its way to the ledger against its tenant's rule set,
  * keeps the velocity windows in shared data, and serves and changes the rule sets.
  *
- * <p>Every instance holds each tenant's set in force in memory. A change is installed at once by
- * the instance that made it and published, with the rules, to all others; each also checks the versions in the
- * database every {@code rulesPollMs} (500 ms), so a lost message delays a change by at most that,
- * and a node that cannot check for {@code rulesMaxStaleMs} stops scoring (payments' fallback
- * decides) rather than score with a set that may be stale.
+ * <p>Every instance holds each tenant's set in force in memory ({@link RuleSetCache}). A change is
+ * installed at once by the instance that made it and published, with the rules, to all others;
+ * each also checks the versions in the database every {@code rulesPollMs} (500 ms), so a lost
+ * message delays a change by at most that, and an instance that cannot check for
+ * {@code rulesMaxStaleMs} stops scoring (payments' fallback decides) rather than score with a
+ * set that may be stale.
  */
 public class RiskVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RiskVerticle.class);
   /** The shared-data map of velocity windows, keyed {@code tenant/debitAccountId}. */
   static final String VELOCITY_MAP = "fincloud.risk.velocity";
 
-  private final Map<String, RuleSet> ruleSets = new HashMap<>();
   private Pool pool;
+  private RuleSetCache ruleSets;
   private VelocityStore windows;
   private Timer scoring;
   private long pollTimer;
-  private boolean polling;
-  private long checkedAtMs;
-  private long maxStaleMs;
 
   @Override
   public Future<?> start() {
     JsonObject risk = config().getJsonObject("risk", new JsonObject());
-    maxStaleMs = risk.getLong("rulesMaxStaleMs", 10_000L);
     pool = DatabasePool.create(vertx, config(), "fincloud-risk", risk.getInteger("poolSize", 2));
+    ruleSets = new RuleSetCache(pool, risk.getLong("rulesMaxStaleMs", 10_000L));
     scoring = Timer.builder("fincloud_risk_scoring").description("Time risk takes to score one request")
         .publishPercentileHistogram().register(registry());
     return vertx.sharedData().<String, String>getAsyncMap(VELOCITY_MAP)
         .compose(map -> {
           windows = new VelocityStore(map);
-          return RuleSetRepository.all(pool);
+          return ruleSets.load();
         })
-        .compose(sets -> {
-          sets.forEach(this::install);
-          checkedAtMs = System.currentTimeMillis();
-          pollTimer = vertx.setPeriodic(risk.getLong("rulesPollMs", 500L), id -> checkVersions());
+        .compose(loaded -> {
+          pollTimer = vertx.setPeriodic(risk.getLong("rulesPollMs", 500L), id -> ruleSets.checkVersions());
           return Future.all(List.of(
               vertx.eventBus().<JsonObject>consumer(Addresses.RISK_SCORE, this::score).completion(),
               vertx.eventBus().<JsonObject>consumer(Addresses.RISK_RELEASE, m -> release(m.body())).completion(),
-              vertx.eventBus().<JsonObject>consumer(Addresses.RISK_RULES_CHANGED, m -> install(
+              vertx.eventBus().<JsonObject>consumer(Addresses.RISK_RULES_CHANGED, m -> ruleSets.install(
                   RuleSetRepository.Stored.fromJson(m.body()))).completion(),
               on(Addresses.RISK_RULES_GET, (caller, request) -> RuleSetRepository.current(pool, caller.tenant())
                   .map(stored -> Answer.ok(stored.toJson()))),
@@ -104,14 +98,15 @@ public class RiskVerticle extends VerticleBase {
    */
   private void score(Message<JsonObject> message) {
     long started = System.nanoTime();
-    if (System.currentTimeMillis() - checkedAtMs > maxStaleMs) {
-      message.fail(503, "the rule sets could not be checked for " + maxStaleMs + " ms; not scoring with a stale set");
+    if (ruleSets.stale()) {
+      message.fail(503, "the rule sets could not be checked for " + ruleSets.maxStaleMs()
+          + " ms; not scoring with a set that may be stale");
       return;
     }
     JsonObject request = message.body();
     String tenant = request.getString("tenant");
     boolean batch = request.getBoolean("batch", false);
-    RuleSet rules = ruleSets.getOrDefault(tenant, RuleSet.EMPTY);
+    RuleSet rules = ruleSets.get(tenant);
     Scoring result = new Scoring();
     Future<Void> chain = Future.succeededFuture();
     for (Object item : request.getJsonArray("items")) {
@@ -165,7 +160,7 @@ public class RiskVerticle extends VerticleBase {
   /** Gives back slots of transfers that the ledger did not make. Best effort: a lost one expires with its window. */
   private void release(JsonObject request) {
     String tenant = request.getString("tenant");
-    long ttlMs = Math.max(60_000, ruleSets.getOrDefault(tenant, RuleSet.EMPTY).windowTtlMs());
+    long ttlMs = Math.max(60_000, ruleSets.get(tenant).windowTtlMs());
     for (Object o : request.getJsonArray("reservations", new JsonArray())) {
       JsonObject slot = (JsonObject) o;
       windows.update(key(tenant, slot.getString("accountId")), ttlMs, current -> {
@@ -189,49 +184,11 @@ public class RiskVerticle extends VerticleBase {
     JsonArray normalized = new JsonArray();
     rules.forEach(rule -> normalized.add(rule.toJson()));
     return RuleSetRepository.replace(pool, caller, normalized).map(stored -> {
-      install(caller.tenant(), new RuleSet(stored.version(), rules));
+      ruleSets.install(caller.tenant(), new RuleSet(stored.version(), rules));
       vertx.eventBus().publish(Addresses.RISK_RULES_CHANGED, stored.toJson().put("tenant", caller.tenant()));
       LOG.info("risk rules of {} are now version {}", caller.tenant(), stored.version());
       return Answer.ok(stored.toJson());
     });
-  }
-
-  private void install(RuleSetRepository.Stored stored) {
-    if (stored.version() <= ruleSets.getOrDefault(stored.tenant(), RuleSet.EMPTY).version()) {
-      return;
-    }
-    try {
-      install(stored.tenant(), new RuleSet(stored.version(),
-          RuleSetParser.parse(new JsonObject().put("rules", stored.rules()))));
-    } catch (RuntimeException unreadable) {
-      LOG.error("the stored risk rules of {} version {} cannot be read: {}", stored.tenant(), stored.version(),
-          unreadable.getMessage());
-    }
-  }
-
-  /** Never goes back to an older version (a slow reload must not undo a newer one). */
-  private void install(String tenant, RuleSet set) {
-    RuleSet current = ruleSets.get(tenant);
-    if (current == null || set.version() > current.version()) {
-      ruleSets.put(tenant, set);
-    }
-  }
-
-  /** The safety net under the published changes: compares every tenant's version with the database's. */
-  private void checkVersions() {
-    if (polling) {
-      return;
-    }
-    polling = true;
-    long asked = System.currentTimeMillis();
-    RuleSetRepository.versions(pool)
-        .compose(versions -> Future.all(versions.entrySet().stream()
-            .filter(v -> v.getValue() > ruleSets.getOrDefault(v.getKey(), RuleSet.EMPTY).version())
-            .map(v -> RuleSetRepository.current(pool, v.getKey()).onSuccess(this::install))
-            .toList()))
-        .onSuccess(done -> checkedAtMs = asked)
-        .onFailure(failure -> LOG.warn("could not check the risk rule versions: {}", failure.getMessage()))
-        .onComplete(done -> polling = false);
   }
 
   private static MeterRegistry registry() {
