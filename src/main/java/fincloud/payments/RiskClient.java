@@ -18,6 +18,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,8 @@ final class RiskClient {
         .register(registry);
     this.calls = Timer.builder("fincloud_risk_call")
         .description("Risk scoring as payments sees it: the event-bus round trip, or the fallback")
-        .publishPercentileHistogram().register(registry);
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     this.fallbackApproved = fallbackCounter("APPROVE");
     this.fallbackDeclined = fallbackCounter("DECLINE");
   }
