@@ -71,7 +71,7 @@ class RiskRulesApiTest {
     assertThat(changes.get(1).getJsonObject("data").getLong("newVersion")).isEqualTo(2);
 
     // every version is kept
-    assertThat(outboxlessVersions("globex")).containsExactly(1L, 2L);
+    assertThat(storedVersions("globex")).containsExactly(1L, 2L);
   }
 
   @Test
@@ -158,7 +158,7 @@ class RiskRulesApiTest {
     putRules(http, "acme-admin");
   }
 
-  private static List<Long> outboxlessVersions(String tenant) {
+  private static List<Long> storedVersions(String tenant) {
     List<Long> versions = new java.util.ArrayList<>();
     try (var connection = fincloud.node.DatabaseSettings.connect(node.pgUrl());
         var query = connection.prepareStatement("SELECT version FROM risk_rule_sets WHERE tenant = ? ORDER BY version")) {
