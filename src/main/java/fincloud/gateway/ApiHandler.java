@@ -123,7 +123,7 @@ final class ApiHandler {
   }
 
   private JsonObject body(RoutingContext ctx, ApiRoute route) {
-    if (route.method() != io.vertx.core.http.HttpMethod.POST) {
+    if (route.method() != io.vertx.core.http.HttpMethod.POST && route.method() != io.vertx.core.http.HttpMethod.PUT) {
       return null;
     }
     boolean empty = ctx.body().buffer() == null || ctx.body().length() <= 0;

@@ -32,6 +32,12 @@ public record ApiRoute(HttpMethod method, String path, Set<String> scopes, Strin
         DEFAULT_MAX_BODY);
   }
 
+  /** A PUT that replaces a whole resource: no Idempotency-Key (doing it twice leaves the same state). */
+  static ApiRoute replace(String path, String scope, String address, String schema) {
+    return new ApiRoute(HttpMethod.PUT, path, Set.of(scope), address, schema, Idempotency.NONE, false,
+        DEFAULT_MAX_BODY);
+  }
+
   ApiRoute requiringKey() {
     return new ApiRoute(method, path, scopes, address, schema, Idempotency.REQUIRED, paged, maxBodyBytes);
   }

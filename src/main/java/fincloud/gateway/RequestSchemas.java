@@ -78,10 +78,40 @@ final class RequestSchemas {
     checkShape(schema, body, "");
     OutputUnit result = validators.get(schemaName).validate(body);
     if (!result.getValid()) {
-      OutputUnit first = result.getErrors() == null || result.getErrors().isEmpty() ? result : result.getErrors().get(0);
+      OutputUnit first = mostSpecific(result);
       String field = first.getInstanceLocation() == null ? "" : first.getInstanceLocation().replaceFirst("^#?/?", "");
       throw invalid(field, (field.isEmpty() ? "body" : field) + ": " + first.getError());
     }
+  }
+
+  /**
+   * The error that says most: the validator also reports every enclosing object and array as not
+   * matching ({@code rules: does not match schema}), so take the deepest instance location, and
+   * there the keyword that failed itself (e.g. {@code minimum}) rather than a wrapper.
+   */
+  private static OutputUnit mostSpecific(OutputUnit result) {
+    if (result.getErrors() == null || result.getErrors().isEmpty()) {
+      return result;
+    }
+    OutputUnit best = null;
+    for (OutputUnit error : result.getErrors()) {
+      if (best == null || depth(error) > depth(best) || (depth(error) == depth(best) && wrapper(best) && !wrapper(error))) {
+        best = error;
+      }
+    }
+    return best;
+  }
+
+  private static int depth(OutputUnit error) {
+    String location = error.getInstanceLocation();
+    return location == null ? 0 : location.split("/").length;
+  }
+
+  private static boolean wrapper(OutputUnit error) {
+    String keyword = error.getKeywordLocation() == null ? "" : error.getKeywordLocation();
+    String last = keyword.substring(keyword.lastIndexOf('/') + 1);
+    return Set.of("properties", "items", "additionalProperties", "prefixItems", "allOf", "anyOf", "oneOf", "$ref")
+        .contains(last);
   }
 
   /** Unknown fields, integer-ness and metadata size, walking objects and arrays of the schema. */

@@ -2,6 +2,7 @@ package fincloud.gateway;
 
 import static fincloud.gateway.ApiRoute.list;
 import static fincloud.gateway.ApiRoute.read;
+import static fincloud.gateway.ApiRoute.replace;
 import static fincloud.gateway.ApiRoute.write;
 
 import fincloud.shared.Addresses;
@@ -27,5 +28,8 @@ public final class Routes {
           .requiringKey().withMaxBody(1024 * 1024),
       read("/v1/transfers/:id", "transfers:read", Addresses.TRANSFERS_GET),
       write("/v1/transfers/:id/post", "transfers:write", Addresses.TRANSFERS_POST, "PostTransferRequest"),
-      write("/v1/transfers/:id/void", "transfers:write", Addresses.TRANSFERS_VOID, null));
+      write("/v1/transfers/:id/void", "transfers:write", Addresses.TRANSFERS_VOID, null),
+      read("/v1/risk/rules", "risk:admin", Addresses.RISK_RULES_GET),
+      replace("/v1/risk/rules", "risk:admin", Addresses.RISK_RULES_PUT, "RiskRulesRequest")
+          .withMaxBody(1024 * 1024));
 }

@@ -10,7 +10,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import io.vertx.core.Deployable;
 import org.slf4j.Logger;
@@ -24,34 +26,53 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
   private final Vertx vertx;
-  private final List<String> deployments;
+  private final JsonObject verticleConfig;
+  /** Deployment id by role, in deployment order. */
+  private final Map<String, String> deployments = new LinkedHashMap<>();
 
-  private Node(Vertx vertx, List<String> deployments) {
+  private Node(Vertx vertx, JsonObject verticleConfig) {
     this.vertx = vertx;
-    this.deployments = deployments;
+    this.verticleConfig = verticleConfig;
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
-    JsonObject verticleConfig = config.forVerticles(pgUrl);
-    List<String> ids = new ArrayList<>();
+    Node node = new Node(vertx, config.forVerticles(pgUrl));
     Future<Void> chain = Future.succeededFuture();
     for (String role : deploymentOrder(config)) {
-      chain = chain.compose(done -> vertx.deployVerticle(factory(role), options(role, verticleConfig))
-          .map(id -> {
-            ids.add(id);
-            LOG.info("role {} deployed", role);
-            return null;
-          }));
+      chain = chain.compose(done -> node.deploy(role));
     }
-    return chain.map(done -> new Node(vertx, ids));
+    return chain.map(done -> node);
+  }
+
+  /** Deploys one role that is not running on this node (e.g. again, after {@link #undeploy}). */
+  public Future<Void> deploy(String role) {
+    if (deployments.containsKey(role)) {
+      return Future.failedFuture(new IllegalStateException("role " + role + " is already deployed"));
+    }
+    return vertx.deployVerticle(factory(role), options(role, verticleConfig)).map(id -> {
+      deployments.put(role, id);
+      LOG.info("role {} deployed", role);
+      return null;
+    });
+  }
+
+  /** Undeploys one role of this node, leaving the others running. */
+  public Future<Void> undeploy(String role) {
+    String id = deployments.remove(role);
+    if (id == null) {
+      return Future.failedFuture(new IllegalStateException("role " + role + " is not deployed"));
+    }
+    return vertx.undeploy(id).onSuccess(done -> LOG.info("role {} undeployed", role));
   }
 
   /** Readiness goes down, the gateway stops taking requests and finishes its own, then the rest. */
   public Future<Void> stop() {
     vertx.sharedData().getLocalMap(GatewayVerticle.NODE_STATE).put("draining", true);
     Future<Void> chain = Future.succeededFuture();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      String id = deployments.get(i);
+    List<String> ids = new ArrayList<>(deployments.values());
+    deployments.clear();
+    for (int i = ids.size() - 1; i >= 0; i--) {
+      String id = ids.get(i);
       chain = chain.compose(done -> vertx.undeploy(id).recover(failure -> {
         LOG.warn("undeploying {} failed: {}", id, failure.getMessage());
         return Future.succeededFuture();
@@ -86,6 +107,7 @@ public final class Node {
     int instances = switch (role) {
       case "gateway" -> config.getJsonObject("gateway", new JsonObject()).getInteger("instances", cores);
       case "accounts" -> Math.max(1, cores / 2);
+      case "risk" -> config.getJsonObject("risk", new JsonObject()).getInteger("instances", 1);
       default -> 1;
     };
     return new DeploymentOptions().setConfig(config).setInstances(instances);

@@ -1,5 +1,7 @@
 package fincloud.payments;
 
+import fincloud.audit.AuditEvent;
+import fincloud.audit.AuditOutbox;
 import fincloud.payments.IdempotencyRecords.Key;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
@@ -46,7 +48,7 @@ public class PaymentsVerticle extends VerticleBase {
     pool = DatabasePool.create(vertx, config());
     writer = new LedgerWriter(pool, ledger.getInteger("maxGroup", 500), ledger.getInteger("maxInFlightGroups", 2),
         ledger.getInteger("maxQueue", 20_000), new LedgerMetrics(vertx)::committed);
-    risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()).getLong("timeoutMs", 250L));
+    risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()));
     sweepTimer = vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
@@ -65,7 +67,7 @@ public class PaymentsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
-    return writer.close();
+    return writer.close().andThen(closed -> risk.close());
   }
 
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
@@ -105,25 +107,38 @@ public class PaymentsVerticle extends VerticleBase {
     return TransferRepository.accounts(pool, accountIds).compose(accounts -> {
       Refusal refusal = TransferChecks.firstRefusal(caller, items, accounts);
       List<TransferItem> scored = items.subList(0, refusal == null ? items.size() : refusal.index());
-      return risk.score(caller, scored, accounts)
-          .compose(decisions -> {
-            Refusal declined = TransferChecks.firstRiskRefusal(decisions, batch);
-            List<TransferItem> withRisk = new java.util.ArrayList<>(items);
-            for (int i = 0; i < decisions.size(); i++) {
-              withRisk.set(i, items.get(i).withRisk(decisions.get(i)));
-            }
-            return writer.submit(new Create(caller, withRisk, batch, declined != null ? declined : refusal));
-          }, riskDown -> riskUnavailable(caller, riskDown));
+      return risk.score(caller, scored, accounts, batch).compose(scores -> {
+        Refusal declined = TransferChecks.firstRiskRefusal(scores.decisions(), batch);
+        if (declined != null && scores.fallback()) {
+          return refusedByFallback(caller, items, batch, declined);
+        }
+        List<TransferItem> withRisk = new java.util.ArrayList<>(items);
+        for (int i = 0; i < scores.decisions().size(); i++) {
+          withRisk.set(i, items.get(i).withRisk(scores.decisions().get(i)));
+        }
+        return writer.submit(new Create(caller, withRisk, batch, declined != null ? declined : refusal))
+            .andThen(applied -> risk.settle(caller, scores, applied));
+      });
     });
   }
 
-  /** Fail closed: without a risk decision no money moves, and the refusal is not kept for the key. */
-  private Future<Answer> riskUnavailable(RequestContext caller, Throwable failure) {
-    LOG.warn("risk unavailable for request {}: {}", caller.requestId(), failure.getMessage());
-    return Future.succeededFuture(Answer.problem(ErrorCode.RISK_DECLINED,
-        "risk scoring is unavailable; declined by the fail-closed fallback", caller.requestId(),
-        new JsonObject().put("reasons", new io.vertx.core.json.JsonArray().add(new JsonObject()
-            .put("ruleId", "fallback").put("type", "FALLBACK").put("message", "risk service unavailable")))));
+  /**
+   * Declined by the fallback while risk was unavailable: audited, but not kept for the key, so that
+   * a retry once risk is back is decided afresh.
+   */
+  private Future<Answer> refusedByFallback(RequestContext caller, List<TransferItem> items, boolean batch,
+      Refusal declined) {
+    String detail = "risk scoring is unavailable; declined by the fallback, retry later";
+    JsonObject extra = declined.extra().copy().put("fallback", true);
+    if (batch) {
+      extra.put("index", declined.index());
+    }
+    TransferItem item = items.get(declined.index());
+    AuditEvent rejected = AuditEvent.of(caller, "TRANSFER_REJECTED", "account", item.debitAccountId(), false,
+        new JsonObject().put("code", ErrorCode.RISK_DECLINED.name()).put("idempotencyKey", caller.idempotencyKey())
+            .put("detail", detail).put("transfer", item.toJson()).mergeIn(extra));
+    return pool.withTransaction(tx -> AuditOutbox.write(tx, List.of(rejected)))
+        .map(audited -> Answer.problem(ErrorCode.RISK_DECLINED, detail, caller.requestId(), extra));
   }
 
   /** Voids holds past their expiry; every node sweeps, the ledger's row locks make each void happen once. */

@@ -1,49 +1,169 @@
 package fincloud.payments;
 
+import fincloud.gateway.GatewayVerticle;
 import fincloud.shared.Addresses;
+import fincloud.shared.Answer;
 import fincloud.shared.NodeMetrics;
 import fincloud.shared.RequestContext;
 import fincloud.shared.StageTimes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Asks the risk service, over the event bus and within a short deadline, to score transfers. */
+/**
+ * Asks the risk service, over the event bus, to score transfers, through one circuit breaker with
+ * a short timeout: when risk is down, slow, or the breaker is open, the configured
+ * {@link RiskFallback} decides at once. Also gives risk back the velocity slots of requests that
+ * made no transfer.
+ *
+ * <p>Metrics: {@code fincloud_circuit_breaker_state{name="risk"}} (0 closed, 1 half-open, 2 open),
+ * {@code fincloud_risk_fallback_total{decision}} and the round trip {@code fincloud_risk_latency_seconds}.
+ */
 final class RiskClient {
-  private final Vertx vertx;
-  private final long timeoutMs;
-  private final Timer latency = Timer.builder(NodeMetrics.RISK_LATENCY)
-      .description("Round trip of a risk scoring request, as payments sees it")
-      .publishPercentileHistogram().register(NodeMetrics.registry());
+  private static final Logger LOG = LoggerFactory.getLogger(RiskClient.class);
+  private static final String BREAKERS = GatewayVerticle.BREAKERS;
 
-  RiskClient(Vertx vertx, long timeoutMs) {
-    this.vertx = vertx;
-    this.timeoutMs = timeoutMs;
+  /**
+   * @param decisions one per scored item, in order (fewer when risk stopped at a batch's first refusal)
+   * @param reservations the velocity slots risk took for them
+   * @param fallback whether the fallback decided, risk being unavailable
+   */
+  record Scores(List<JsonObject> decisions, JsonArray reservations, boolean fallback) {
   }
 
-  /** One decision per item, in order. */
-  Future<List<JsonObject>> score(RequestContext caller, List<TransferItem> items, Map<String, AccountState> accounts) {
+  private final Vertx vertx;
+  private final CircuitBreaker breaker;
+  private final RiskFallback fallback;
+  private final long replyTimeoutMs;
+  private final MeterRegistry registry;
+  private final Gauge breakerState;
+  private final Timer calls;
+  private final Counter fallbackApproved;
+  private final Counter fallbackDeclined;
+
+  /** @param config the {@code risk} section of the configuration */
+  RiskClient(Vertx vertx, JsonObject config) {
+    this.vertx = vertx;
+    long timeoutMs = config.getLong("timeoutMs", 250L);
+    JsonObject breakerConfig = config.getJsonObject("breaker", new JsonObject());
+    this.fallback = RiskFallback.from(config.getJsonObject("fallback"));
+    // A reply later than the breaker's timeout is still awaited a while, to give back its slots.
+    this.replyTimeoutMs = Math.max(2000, 4 * timeoutMs);
+    this.breaker = CircuitBreaker.create("risk", vertx, new CircuitBreakerOptions()
+            .setTimeout(timeoutMs)
+            .setMaxFailures(breakerConfig.getInteger("maxFailures", 5))
+            .setResetTimeout(breakerConfig.getLong("resetTimeoutMs", 2000L))
+            .setNotificationAddress(null))
+        .openHandler(v -> changed("OPEN", "risk circuit breaker open: the fallback decides"))
+        .halfOpenHandler(v -> changed("HALF_OPEN", "risk circuit breaker half-open: trying risk again"))
+        .closeHandler(v -> changed("CLOSED", "risk circuit breaker closed: risk decides again"));
+    vertx.sharedData().getLocalMap(BREAKERS).put("risk", "CLOSED");
+    MeterRegistry found = BackendRegistries.getDefaultNow();
+    this.registry = found != null ? found : new SimpleMeterRegistry();
+    this.breakerState = Gauge.builder("fincloud_circuit_breaker_state", breaker, b -> switch (b.state()) {
+          case CLOSED -> 0;
+          case HALF_OPEN -> 1;
+          case OPEN -> 2;
+        })
+        .description("State of a circuit breaker: 0 closed, 1 half-open, 2 open").tag("name", "risk")
+        .register(registry);
+    this.calls = Timer.builder(NodeMetrics.RISK_LATENCY)
+        .description("Risk scoring as payments sees it: the event-bus round trip, or the fallback")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+    this.fallbackApproved = fallbackCounter("APPROVE");
+    this.fallbackDeclined = fallbackCounter("DECLINE");
+  }
+
+  /** Lists the state for the node's readiness check, which shows breakers without failing on them. */
+  private void changed(String state, String message) {
+    vertx.sharedData().getLocalMap(BREAKERS).put("risk", state);
+    if (state.equals("OPEN")) {
+      LOG.warn(message);
+    } else {
+      LOG.info(message);
+    }
+  }
+
+  private Counter fallbackCounter(String decision) {
+    return Counter.builder("fincloud_risk_fallback").description("Requests decided by the risk fallback")
+        .tag("decision", decision).register(registry);
+  }
+
+  /** Scores the items; never fails (the fallback decides instead). */
+  Future<Scores> score(RequestContext caller, List<TransferItem> items, Map<String, AccountState> accounts,
+      boolean batch) {
     if (items.isEmpty()) {
-      return Future.succeededFuture(List.of());
+      return Future.succeededFuture(new Scores(List.of(), new JsonArray(), false));
     }
     long now = Instant.now().getEpochSecond();
     JsonArray payload = new JsonArray();
     items.forEach(item -> payload.add(item.toJson().put("debitAccountAgeSeconds",
         now - accounts.get(item.debitAccountId()).createdAtEpochSecond)));
+    JsonObject request = new JsonObject().put("tenant", caller.tenant()).put("batch", batch).put("items", payload);
     long started = System.nanoTime();
-    return vertx.eventBus().<JsonObject>request(Addresses.RISK_SCORE,
-            new JsonObject().put("tenant", caller.tenant()).put("items", payload),
-            caller.toDeliveryOptions().setSendTimeout(timeoutMs))
-        .onComplete(done -> {
-          latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-          StageTimes.record(caller, "risk", System.nanoTime() - started);
+    @SuppressWarnings("unchecked")
+    Future<JsonObject>[] sent = new Future[1];
+    return breaker.<JsonObject>execute(() -> sent[0] = vertx.eventBus().<JsonObject>request(Addresses.RISK_SCORE,
+                request, caller.toDeliveryOptions().setSendTimeout(replyTimeoutMs)).map(Message::body))
+        .map(reply -> new Scores(reply.getJsonArray("decisions").stream().map(d -> (JsonObject) d).toList(),
+            reply.getJsonArray("reservations", new JsonArray()), false))
+        .recover(failure -> {
+          if (sent[0] != null) {
+            // Timed out here but risk may still answer, having taken slots for nothing.
+            sent[0].onSuccess(late -> release(caller, late.getJsonArray("reservations")));
+          }
+          LOG.debug("risk unavailable for request {}: {}", caller.requestId(), failure.getMessage());
+          List<JsonObject> decisions = fallback.decide(items);
+          boolean declined = decisions.stream().anyMatch(d -> d.getString("decision").equals("DECLINE"));
+          (declined ? fallbackDeclined : fallbackApproved).increment();
+          return Future.succeededFuture(new Scores(decisions, new JsonArray(), true));
         })
-        .map(reply -> reply.body().getJsonArray("decisions").stream().map(d -> (JsonObject) d).toList());
+        .andThen(done -> {
+          calls.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          StageTimes.record(caller, "risk", System.nanoTime() - started);
+        });
+  }
+
+  /**
+   * Gives the velocity slots back unless the ledger made the transfers: a refusal, a failure, or
+   * an earlier answer replayed for the key (this attempt made nothing).
+   */
+  void settle(RequestContext caller, Scores scores, AsyncResult<Answer> applied) {
+    boolean made = applied.succeeded() && !applied.result().isProblem() && !applied.result().replayed();
+    if (!made) {
+      release(caller, scores.reservations());
+    }
+  }
+
+  private void release(RequestContext caller, JsonArray reservations) {
+    if (reservations != null && !reservations.isEmpty()) {
+      vertx.eventBus().send(Addresses.RISK_RELEASE, new JsonObject().put("tenant", caller.tenant())
+          .put("reservations", reservations), caller.toDeliveryOptions());
+    }
+  }
+
+  void close() {
+    vertx.sharedData().getLocalMap(BREAKERS).remove("risk");
+    registry.remove(breakerState);
+    breaker.close();
   }
 }

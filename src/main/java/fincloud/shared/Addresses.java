@@ -21,7 +21,17 @@ public final class Addresses {
   public static final String TRANSFERS_GET = "fincloud.payments.get";
   public static final String TRANSFERS_LIST = "fincloud.payments.list";
 
+  /**
+   * {@code {"tenant","batch","items":[...]}} -> {@code {"decisions":[...],"reservations":[...]}}: the
+   * reservations are velocity slots taken for the approved items.
+   */
   public static final String RISK_SCORE = "fincloud.risk.score";
+  /** Sent by payments when a scored request made no transfer: {@code {"tenant","reservations":[...]}}. */
+  public static final String RISK_RELEASE = "fincloud.risk.release";
+  public static final String RISK_RULES_GET = "fincloud.risk.rules-get";
+  public static final String RISK_RULES_PUT = "fincloud.risk.rules-put";
+  /** Published after a rule set change: {@code {"tenant","version","rules"}}; every risk verticle installs it. */
+  public static final String RISK_RULES_CHANGED = "fincloud.risk.rules-changed";
 
   /** Published by payments after each committed ledger group: {@code {"transfers":[...]}}. */
   public static final String LEDGER_EVENTS = "fincloud.payments.events";

@@ -18,6 +18,15 @@ public final class DatabasePool {
 
   public static Pool create(Vertx vertx, JsonObject config) {
     JsonObject database = config.getJsonObject("database", new JsonObject());
+    return create(vertx, config, "fincloud-ledger", database.getInteger("poolSize", 16));
+  }
+
+  /**
+   * A pool of its own, shared by the verticles that ask for the same {@code name}: for a service
+   * whose few queries must not wait behind the ledger's (risk's rule-set checks).
+   */
+  public static Pool create(Vertx vertx, JsonObject config, String name, int maxSize) {
+    JsonObject database = config.getJsonObject("database", new JsonObject());
     PgConnectOptions connect = PgConnectOptions.fromUri(config.getString("FINCLOUD_PG_URL"))
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
@@ -27,8 +36,8 @@ public final class DatabasePool {
         .setTcpNoDelay(true);
     PoolOptions pool = new PoolOptions()
         .setShared(true)
-        .setName("fincloud-ledger")
-        .setMaxSize(database.getInteger("poolSize", 16))
+        .setName(name)
+        .setMaxSize(maxSize)
         .setMaxWaitQueueSize(database.getInteger("poolWaitQueue", 4096))
         .setConnectionTimeout(database.getInteger("acquireTimeoutMs", 5000))
         .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);

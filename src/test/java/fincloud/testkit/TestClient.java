@@ -55,6 +55,10 @@ public final class TestClient {
     return body == null ? request.send().await() : request.sendJsonObject(body).await();
   }
 
+  public HttpResponse<Buffer> put(String clientId, String path, JsonObject body) {
+    return authorized(web.put(path), clientId).sendJsonObject(body).await();
+  }
+
   /** Opens an account and answers its JSON; fails the test on any other answer than 201. */
   public JsonObject openAccount(String clientId, JsonObject request) {
     HttpResponse<Buffer> response = post(clientId, "/v1/accounts", request);

@@ -57,6 +57,16 @@ public final class TestNode {
     return pgUrl;
   }
 
+  /** Undeploys one role (e.g. risk, to see the others cope without it). */
+  public void undeploy(String role) {
+    node.undeploy(role).await();
+  }
+
+  /** Deploys a role again after {@link #undeploy}. */
+  public void deploy(String role) {
+    node.deploy(role).await();
+  }
+
   public void stop() {
     node.stop().await();
   }
