@@ -22,14 +22,24 @@ final class ApiHandler {
   private final Vertx vertx;
   private final RequestSchemas schemas;
   private final TokenVerifier verifier;
-  private final AuthFailures authFailures = new AuthFailures();
+  private final AuthFailures authFailures;
   private final long timeoutMs;
 
-  ApiHandler(Vertx vertx, JsonObject config, RequestSchemas schemas, TokenVerifier verifier) {
+  /** A request that passed token, scope and validation: who asks, and the message for the service. */
+  record Admitted(RequestContext caller, JsonObject message) {
+  }
+
+  ApiHandler(Vertx vertx, JsonObject config, RequestSchemas schemas, TokenVerifier verifier,
+      AuthFailures authFailures) {
     this.vertx = vertx;
     this.schemas = schemas;
     this.verifier = verifier;
+    this.authFailures = authFailures;
     this.timeoutMs = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
+  }
+
+  long timeoutMs() {
+    return timeoutMs;
   }
 
   AuthFailures authFailures() {
@@ -37,6 +47,18 @@ final class ApiHandler {
   }
 
   void handle(RoutingContext ctx, ApiRoute route) {
+    Admitted admitted = admit(ctx, route);
+    if (admitted == null) {
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(route.address(), admitted.message(),
+            admitted.caller().toDeliveryOptions().setSendTimeout(timeoutMs))
+        .onSuccess(reply -> HttpAnswers.send(ctx, BusReply.read(reply)))
+        .onFailure(failure -> HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, unavailable(failure)));
+  }
+
+  /** The checks of API.md's order up to the service; null when refused (the refusal is sent). */
+  Admitted admit(RoutingContext ctx, ApiRoute route) {
     RequestContext caller;
     JsonObject message;
     try {
@@ -54,11 +76,9 @@ final class ApiHandler {
           .put("query", query(ctx, route)).put("body", body);
     } catch (ServiceException refusal) {
       HttpAnswers.send(ctx, refusal.toAnswer(HttpAnswers.requestId(ctx)));
-      return;
+      return null;
     }
-    vertx.eventBus().<JsonObject>request(route.address(), message, caller.toDeliveryOptions().setSendTimeout(timeoutMs))
-        .onSuccess(reply -> HttpAnswers.send(ctx, BusReply.read(reply)))
-        .onFailure(failure -> HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, unavailable(failure)));
+    return new Admitted(caller, message);
   }
 
   private TokenVerifier.Identity authenticate(RoutingContext ctx) {
@@ -124,6 +144,15 @@ final class ApiHandler {
   private static JsonObject query(RoutingContext ctx, ApiRoute route) {
     JsonObject query = new JsonObject();
     if (!route.paged()) {
+      // Reads that page otherwise (the audit log, by seq) or filter take their parameters as sent,
+      // first value of each; the service validates them.
+      if (route.method() == io.vertx.core.http.HttpMethod.GET) {
+        ctx.queryParams().forEach(param -> {
+          if (!query.containsKey(param.getKey())) {
+            query.put(param.getKey(), param.getValue());
+          }
+        });
+      }
       return query;
     }
     String limit = ctx.request().getParam("limit");
@@ -150,7 +179,7 @@ final class ApiHandler {
     return query;
   }
 
-  private static String unavailable(Throwable failure) {
+  static String unavailable(Throwable failure) {
     if (failure instanceof ReplyException reply) {
       return switch (reply.failureType()) {
         case TIMEOUT -> "the service did not answer in time; retry (with the same Idempotency-Key for writes)";

@@ -35,11 +35,12 @@ public class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, config());
+    ClientRegistry clients = new ClientRegistry(config().getJsonArray("clients"));
+    AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, config()).map(keys -> {
-          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config()));
-          return new TokenEndpoint(vertx, new ClientRegistry(config().getJsonArray("clients")),
-              keys.issuer(config()), api.authFailures());
+          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config()), authFailures);
+          return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(new HttpServerOptions()
                 .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
@@ -61,6 +62,9 @@ public class GatewayVerticle extends VerticleBase {
     router.route().handler(new RequestIds());
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
         .handler(tokens::handle);
+    AuditStreams auditStreams = new AuditStreams(vertx, api);
+    router.get(Routes.AUDIT_EXPORT.path()).handler(auditStreams::export);
+    router.get(Routes.AUDIT_STREAM.path()).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
       router.route(route.method(), route.path())
           .handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()))
