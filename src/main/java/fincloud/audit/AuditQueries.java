@@ -64,8 +64,11 @@ final class AuditQueries {
   Future<Answer> range(RequestContext caller, JsonObject request) {
     JsonObject query = query(request);
     String chain = chainOf(caller, query);
-    long from = Math.max(1, seq(query, "from", 1L));
-    Long to = query.getValue("to") == null ? null : seq(query, "to", 0L);
+    long from = seq(query, "from", 1L);
+    Long to = query.getValue("to") == null ? null : seq(query, "to", 1L);
+    if (from < 1 || (to != null && to < 1)) {
+      throw invalid(from < 1 ? "from" : "to", "from and to are seqs, from 1");
+    }
     if (to != null && to < from) {
       throw invalid("to", "to must not be less than from");
     }
