@@ -112,7 +112,7 @@ final class Sealer {
             o.request_id, o.data, s.prev_hash, s.hash, o.id
           FROM s JOIN audit_outbox o ON o.id = s.id
           RETURNING 1),
-        taken AS (DELETE FROM audit_outbox o USING s WHERE o.id = s.id RETURNING 1)
+        taken AS (DELETE FROM audit_outbox WHERE id = ANY($1::bigint[]) RETURNING 1)
       SELECT (SELECT count(*) FROM sealed) AS sealed, (SELECT count(*) FROM taken) AS taken""";
   private static final String CHECKPOINT = """
       INSERT INTO audit_checkpoints (tenant, seq, hash, at, kid, jws)

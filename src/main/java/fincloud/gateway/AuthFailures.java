@@ -53,7 +53,7 @@ final class AuthFailures {
   /** @param clientId the client id the caller gave, or null when it named none (a token) */
   void record(RoutingContext ctx, String clientId, String reason) {
     String origin = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
-    LOG.info("authentication failed: client={} from={} request={} reason={}", clientId, origin,
+    LOG.debug("authentication failed: client={} from={} request={} reason={}", clientId, origin,
         ctx.<String>get(RequestIds.KEY), reason);
     ClientRegistry.Client client = clients.find(clientId);
     String key = client != null ? "client:" + client.id() : "address:" + origin;
@@ -70,6 +70,7 @@ final class AuthFailures {
     if (window == null) {
       return;
     }
+    LOG.info("{} failed authentication(s) of {} in the last second: {}", window.count(), key, window.reasons());
     pool.withTransaction(tx -> AuditOutbox.write(tx, List.of(window.toEvent()))).onFailure(failure -> {
       LOG.warn("could not audit {} failed authentications of {}, retrying: {}", window.count(), key,
           failure.toString());

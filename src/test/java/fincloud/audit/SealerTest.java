@@ -11,6 +11,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,14 +46,17 @@ class SealerTest {
     for (Crash crash : Crash.values()) {
       String tenant = "crash-" + step + "-" + crash;
       db.write(tenant, 7);
-      Sealer dying = db.sealer(ChainFixture.settings(1000), (reached, tx) -> reached != step
-          ? Future.succeededFuture() : crash(crash, tx));
+      AtomicBoolean armed = new AtomicBoolean(true);
+      Sealer dying = db.sealer(ChainFixture.settings(1000), (reached, tx) -> reached == step && armed.get()
+          ? crash(crash, tx) : Future.succeededFuture());
       assertThatThrownBy(() -> dying.round().await()).as("the round dies at " + step);
       assertThat(db.outboxSize()).as("rows still to seal after dying at " + step)
           .isEqualTo(step == SealingProbe.Step.COMMITTED ? 0 : 7);
 
       db.write(tenant, 5);
-      db.sealAll(db.sealer(ChainFixture.settings(1000), SealingProbe.NONE));
+      armed.set(false);
+      // a killed session comes back as the same sealer's next round; a failed one as a new sealer
+      db.sealAll(crash == Crash.KILL_CONNECTION ? dying : db.sealer(ChainFixture.settings(1000), SealingProbe.NONE));
       db.assertIntact(tenant, 12);
     }
   }
@@ -153,6 +157,30 @@ class SealerTest {
     long checkpoints = db.pool.query("SELECT count(*) FROM audit_checkpoints WHERE tenant LIKE 'race-%'")
         .execute().await().iterator().next().getLong(0);
     assertThat(checkpoints).as("a checkpoint at least every 50 records").isGreaterThanOrEqualTo(3 * 4);
+  }
+
+  @Test
+  void aChainThatStopsGrowingGetsItsHeadSignedAfterCheckpointSeconds() throws Exception {
+    String tenant = "quiet";
+    AuditSettings everySecond = AuditSettings.from(new io.vertx.core.json.JsonObject().put("audit",
+        new io.vertx.core.json.JsonObject().put("checkpointEvery", 1000).put("checkpointSeconds", 1)));
+    Sealer sealer = db.sealer(everySecond, SealingProbe.NONE);
+    db.write(tenant, 3);
+    db.sealAll(sealer);
+    db.write(tenant, 2);
+    db.sealAll(sealer);
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (checkpointHead(tenant) < 5 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(200);
+      sealer.round().await();
+    }
+    assertThat(checkpointHead(tenant)).as("the quiet head is signed").isEqualTo(5);
+    assertThat(db.verify(tenant, null).getJsonObject("checkpoint").getLong("seq")).isEqualTo(5);
+  }
+
+  private static long checkpointHead(String tenant) {
+    return db.pool.preparedQuery("SELECT coalesce(max(seq), 0) FROM audit_checkpoints WHERE tenant = $1")
+        .execute(Tuple.of(tenant)).await().iterator().next().getLong(0);
   }
 
   @Test
