@@ -148,7 +148,8 @@ final class AuditLog {
         .compose(payloads -> {
           Long[] seqs = payloads.stream().filter(p -> p != null && p.getValue("seq") instanceof Number)
               .map(p -> p.getLong("seq")).toArray(Long[]::new);
-          return connection.preparedQuery(HASHES).execute(Tuple.tuple().addString(tenant).addArrayOfLong(seqs)).map(rows -> {
+          Tuple wanted = Tuple.tuple().addString(tenant).addArrayOfLong(seqs);
+          return connection.preparedQuery(HASHES).execute(wanted).map(rows -> {
             Map<Long, String> hashes = new HashMap<>();
             rows.forEach(row -> hashes.put(row.getLong("seq"), row.getString("hash")));
             for (int i = 0; i < stored.size(); i++) {

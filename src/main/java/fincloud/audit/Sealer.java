@@ -221,7 +221,8 @@ final class Sealer {
   }
 
   private Future<SealPlan> sealIn(SqlConnection tx, List<String> candidates) {
-    return tx.preparedQuery(LOCK).execute(Tuple.tuple().addArrayOfString(candidates.toArray(String[]::new)).addInteger(LOCK_SPACE))
+    Tuple wanted = Tuple.tuple().addArrayOfString(candidates.toArray(String[]::new)).addInteger(LOCK_SPACE);
+    return tx.preparedQuery(LOCK).execute(wanted)
         .map(rows -> List.copyOf(tenants(rows)))
         .compose(locked -> probe.reached(SealingProbe.Step.LOCKED, tx).map(locked))
         .compose(locked -> locked.isEmpty() ? Future.succeededFuture((SealPlan) null) : plan(tx, locked)

@@ -105,7 +105,8 @@ final class AuthFailures {
     }
 
     Attempts reopened() {
-      return new Attempts(tenant, client, origin, requestId, count, reasons, claimedClients, System.currentTimeMillis());
+      return new Attempts(tenant, client, origin, requestId, count, reasons, claimedClients,
+          System.currentTimeMillis());
     }
 
     AuditEvent toEvent() {

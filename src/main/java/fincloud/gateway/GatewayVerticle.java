@@ -39,7 +39,8 @@ public class GatewayVerticle extends VerticleBase {
     AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, config()).map(keys -> {
-          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config()), authFailures);
+          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config()),
+              authFailures);
           return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(new HttpServerOptions()

@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A whole node (every role, the demo clients) deployed on the test's Vert.x instance against a
@@ -66,7 +68,7 @@ public final class TestNode {
   /** Node files (the generated audit key) go to a fresh folder, never the working directory. */
   private static String temporaryDataDir() {
     try {
-      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fincloud-test-node");
+      Path dir = Files.createTempDirectory("fincloud-test-node");
       dir.toFile().deleteOnExit();
       return dir.toString();
     } catch (IOException e) {
