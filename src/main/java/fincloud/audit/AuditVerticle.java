@@ -1,15 +1,67 @@
 package fincloud.audit;
 
+import fincloud.shared.Addresses;
+import fincloud.shared.Answer;
+import fincloud.shared.BusReply;
+import fincloud.shared.DatabasePool;
+import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.List;
+import java.util.function.BiFunction;
 
 /**
- * The audit service. Every service already writes its outbox rows in its own transactions; sealing
- * them into the per-tenant hash chain and serving the log come with the audit issue.
+ * The audit service: runs the sealer (outbox rows into per-tenant hash chains, see {@link Sealer})
+ * and answers reads of the chains — events, verification, the checkpoint keys, and the ranges the
+ * gateway streams. The sealer has its own single connection, so that sealing never waits behind
+ * the ledger's queue for the shared pool.
  */
 public class AuditVerticle extends VerticleBase {
+  private Sealer sealer;
+
   @Override
   public Future<?> start() {
-    return Future.succeededFuture();
+    AuditSettings settings = AuditSettings.from(config());
+    Pool pool = DatabasePool.create(vertx, config());
+    Pool sealing = sealerPool(vertx, config().getString("FINCLOUD_PG_URL"), settings);
+    return vertx.executeBlocking(() -> CheckpointKeys.load(config())).compose(keys -> {
+      sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE);
+      AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
+      return Future.all(List.of(
+          on(Addresses.AUDIT_EVENTS, queries::events),
+          on(Addresses.AUDIT_VERIFY, queries::verify),
+          on(Addresses.AUDIT_KEYS, queries::keys),
+          on(Addresses.AUDIT_RANGE, queries::range)));
+    }).onSuccess(listening -> sealer.start());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return sealer == null ? Future.succeededFuture() : sealer.stop();
+  }
+
+  private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
+    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
+        Future.succeededFuture(message).compose(m ->
+            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+  }
+
+  /**
+   * One connection for the sealer. A sealing transaction left idle (its node hung or lost the
+   * network while holding chain locks) is ended by the server, which frees the chains for others.
+   */
+  static Pool sealerPool(Vertx vertx, String pgUrl, AuditSettings settings) {
+    PgConnectOptions connect = PgConnectOptions.fromUri(pgUrl)
+        .setCachePreparedStatements(true)
+        .addProperty("application_name", "fincloud-audit-sealer")
+        .addProperty("idle_in_transaction_session_timeout", Long.toString(settings.lockTimeoutSeconds() * 1000));
+    return PgBuilder.pool().with(new PoolOptions().setMaxSize(1).setName("fincloud-audit-sealer"))
+        .connectingTo(connect).using(vertx).build();
   }
 }

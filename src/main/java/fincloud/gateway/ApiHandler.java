@@ -26,21 +26,27 @@ final class ApiHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-  /** What goes to the service: who asks, and the path, query and body. */
-  private record Forward(RequestContext caller, JsonObject message) {
+  /** A request that passed the gateway's checks: who asks, and the path, query and body for the service. */
+  record Admitted(RequestContext caller, JsonObject message) {
   }
 
   private final RequestSchemas schemas;
   private final TokenVerifier verifier;
   private final GatewayGuards guards;
-  private final AuthFailures authFailures = new AuthFailures();
+  private final AuthFailures authFailures;
   private final long callTimeoutMs;
 
-  ApiHandler(JsonObject config, RequestSchemas schemas, TokenVerifier verifier, GatewayGuards guards) {
+  ApiHandler(JsonObject config, RequestSchemas schemas, TokenVerifier verifier, GatewayGuards guards,
+      AuthFailures authFailures) {
     this.schemas = schemas;
     this.verifier = verifier;
     this.guards = guards;
+    this.authFailures = authFailures;
     this.callTimeoutMs = GatewayGuards.callTimeoutMs(config);
+  }
+
+  long timeoutMs() {
+    return callTimeoutMs;
   }
 
   AuthFailures authFailures() {
@@ -48,15 +54,19 @@ final class ApiHandler {
   }
 
   void handle(RoutingContext ctx, ApiRoute route) {
-    ctx.put(RequestTelemetry.ROUTE, route.path());
-    authenticate(ctx)
-        .map(identity -> admit(ctx, route, identity))
+    admit(ctx, route)
         .compose(request -> forward(ctx, route, request))
         .recover(failure -> Future.succeededFuture(refusal(ctx, failure)))
         .onSuccess(answer -> {
           guards.metrics().transfers(route, answer);
           HttpAnswers.send(ctx, answer);
         });
+  }
+
+  /** The gateway's checks up to the service; a failed future carries the refusal ({@link #refusal}). */
+  Future<Admitted> admit(RoutingContext ctx, ApiRoute route) {
+    ctx.put(RequestTelemetry.ROUTE, route.path());
+    return authenticate(ctx).map(identity -> admit(ctx, route, identity));
   }
 
   private Future<TokenVerifier.Identity> authenticate(RoutingContext ctx) {
@@ -73,7 +83,7 @@ final class ApiHandler {
   }
 
   /** The gateway's own checks, in API.md's order after the token: rate limit, scope, media type, body. */
-  private Forward admit(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
+  private Admitted admit(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
     RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
     long wait = guards.rateLimits().secondsToWait(identity.clientId());
     if (wait > 0) {
@@ -91,12 +101,12 @@ final class ApiHandler {
     RequestContext caller = new RequestContext(HttpAnswers.requestId(ctx), identity.tenant(), identity.clientId(),
         identity.scopes(), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host(),
         key, key == null ? null : requestHash(ctx, body));
-    return new Forward(caller, new JsonObject().put("path", new JsonObject(new java.util.HashMap<>(ctx.pathParams())))
+    return new Admitted(caller, new JsonObject().put("path", new JsonObject(new java.util.HashMap<>(ctx.pathParams())))
         .put("query", query(ctx, route)).put("body", body));
   }
 
   /** Over the event bus, through the breaker of the route's service. */
-  private Future<Answer> forward(RoutingContext ctx, ApiRoute route, Forward request) {
+  private Future<Answer> forward(RoutingContext ctx, ApiRoute route, Admitted request) {
     long sent = System.nanoTime();
     return guards.breakers().request(route.address(), request.message(),
             request.caller().toDeliveryOptions().setSendTimeout(callTimeoutMs))
@@ -106,7 +116,7 @@ final class ApiHandler {
         });
   }
 
-  private Answer refusal(RoutingContext ctx, Throwable failure) {
+  Answer refusal(RoutingContext ctx, Throwable failure) {
     String requestId = HttpAnswers.requestId(ctx);
     if (failure instanceof ServiceException refusal) {
       return refusal.toAnswer(requestId);
@@ -170,6 +180,15 @@ final class ApiHandler {
   private static JsonObject query(RoutingContext ctx, ApiRoute route) {
     JsonObject query = new JsonObject();
     if (!route.paged()) {
+      // Reads that page otherwise (the audit log, by seq) or filter take their parameters as sent,
+      // first value of each; the service validates them.
+      if (route.method() == io.vertx.core.http.HttpMethod.GET) {
+        ctx.queryParams().forEach(param -> {
+          if (!query.containsKey(param.getKey())) {
+            query.put(param.getKey(), param.getValue());
+          }
+        });
+      }
       return query;
     }
     String limit = ctx.request().getParam("limit");
@@ -196,7 +215,7 @@ final class ApiHandler {
     return query;
   }
 
-  private static String unavailable(Throwable failure) {
+  static String unavailable(Throwable failure) {
     if (failure instanceof io.vertx.circuitbreaker.TimeoutException) {
       return "the service did not answer in time; retry (with the same Idempotency-Key for writes)";
     }

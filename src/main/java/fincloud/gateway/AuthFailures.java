@@ -1,18 +1,145 @@
 package fincloud.gateway;
 
+import fincloud.audit.AuditEvent;
+import fincloud.audit.AuditOutbox;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Failed authentications. For now they are logged (without secrets or tokens); the audit issue
- * turns them into rate-limited AUTH_FAILED audit records.
+ * Failed authentications — a bad client secret at {@code /oauth/token}, a bad or expired token at
+ * {@code /v1} — become {@code AUTH_FAILED} audit records (PCI DSS 10.2.1.4). So that a flood of bad
+ * tokens cannot flood the log, attempts are gathered in one-second windows per client (when the
+ * client id is one of ours) or per remote address (otherwise), shared by all gateway instances of
+ * the node: each window becomes one record carrying the number of attempts it stands for, written
+ * to the outbox in a small transaction of its own. A known client's record goes to its tenant's
+ * chain; an unknown client's (or a token's, which cannot be trusted to name one) to the
+ * {@code _system} chain that only admins read. The limit is per node: a cluster of n gateways
+ * writes at most n records per second for one client.
  */
 final class AuthFailures {
+  static final String SYSTEM_CHAIN = "_system";
   private static final Logger LOG = LoggerFactory.getLogger(AuthFailures.class);
+  private static final long WINDOW_MS = 1000;
+  private static final int MAX_LISTED = 5;
+  private static final int MAX_TEXT = 100;
 
+  private final Vertx vertx;
+  private final Pool pool;
+  private final ClientRegistry clients;
+  private final Windows windows;
+
+  AuthFailures(Vertx vertx, Pool pool, ClientRegistry clients) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.clients = clients;
+    Windows fresh = new Windows();
+    Windows shared = vertx.sharedData().<String, Windows>getLocalMap(GatewayVerticle.NODE_STATE)
+        .putIfAbsent("authFailures", fresh);
+    this.windows = shared == null ? fresh : shared;
+  }
+
+  /** @param clientId the client id the caller gave, or null when it named none (a token) */
   void record(RoutingContext ctx, String clientId, String reason) {
-    LOG.info("authentication failed: client={} from={} request={} reason={}", clientId,
-        ctx.request().remoteAddress(), ctx.<String>get(RequestIds.KEY), reason);
+    String origin = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
+    LOG.debug("authentication failed: client={} from={} request={} reason={}", clientId, origin,
+        ctx.<String>get(RequestIds.KEY), reason);
+    ClientRegistry.Client client = clients.find(clientId);
+    String key = client != null ? "client:" + client.id() : "address:" + origin;
+    Attempts attempt = new Attempts(client == null ? SYSTEM_CHAIN : client.tenant(),
+        client == null ? null : client.id(), origin, ctx.get(RequestIds.KEY), 1, count(reason),
+        client != null || clientId == null ? Set.of() : Set.of(cut(clientId)), System.currentTimeMillis());
+    if (windows.add(key, attempt)) {
+      vertx.setTimer(WINDOW_MS, fire -> flush(key));
+    }
+  }
+
+  private void flush(String key) {
+    Attempts window = windows.take(key);
+    if (window == null) {
+      return;
+    }
+    LOG.info("{} failed authentication(s) of {} in the last second: {}", window.count(), key, window.reasons());
+    pool.withTransaction(tx -> AuditOutbox.write(tx, List.of(window.toEvent()))).onFailure(failure -> {
+      LOG.warn("could not audit {} failed authentications of {}, retrying: {}", window.count(), key,
+          failure.toString());
+      if (windows.add(key, window)) {
+        vertx.setTimer(WINDOW_MS, fire -> flush(key));
+      }
+    });
+  }
+
+  private static Map<String, Long> count(String reason) {
+    return Map.of(cut(reason == null ? "unknown" : reason), 1L);
+  }
+
+  private static String cut(String text) {
+    return text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT);
+  }
+
+  /** The attempts of one window: who, from where, the first request's id, how many and why. */
+  record Attempts(String tenant, String client, String origin, String requestId, long count,
+      Map<String, Long> reasons, Set<String> claimedClients, long openedAt) {
+
+    Attempts plus(Attempts more) {
+      Map<String, Long> why = new LinkedHashMap<>(reasons);
+      more.reasons.forEach((reason, n) -> {
+        if (why.containsKey(reason) || why.size() < MAX_LISTED) {
+          why.merge(reason, n, Long::sum);
+        }
+      });
+      Set<String> claimed = new LinkedHashSet<>(claimedClients);
+      more.claimedClients.stream().filter(id -> claimed.size() < MAX_LISTED).forEach(claimed::add);
+      return new Attempts(tenant, client, origin, requestId, count + more.count, why, claimed, openedAt);
+    }
+
+    Attempts reopened() {
+      return new Attempts(tenant, client, origin, requestId, count, reasons, claimedClients,
+          System.currentTimeMillis());
+    }
+
+    AuditEvent toEvent() {
+      JsonObject data = new JsonObject().put("attempts", count)
+          .put("reasons", new JsonObject(new LinkedHashMap<>(reasons)));
+      if (!claimedClients.isEmpty()) {
+        data.put("clientIds", new JsonArray(List.copyOf(claimedClients)));
+      }
+      return new AuditEvent(tenant, client, "AUTH_FAILED", "client", client, false, origin, requestId, data);
+    }
+  }
+
+  /** The node's open windows, one per client or address, shared by the gateway instances. */
+  static final class Windows implements Shareable {
+    /** A window whose flush was never run (its gateway instance went away) is reopened after this. */
+    private static final long ORPHANED_MS = 10 * WINDOW_MS;
+    private final Map<String, Attempts> open = new ConcurrentHashMap<>();
+
+    /** Adds attempts; true when they opened the window, so that the caller schedules its flush. */
+    boolean add(String key, Attempts attempts) {
+      boolean[] opened = {false};
+      open.compute(key, (k, existing) -> {
+        if (existing == null || System.currentTimeMillis() - existing.openedAt() > ORPHANED_MS) {
+          opened[0] = true;
+          return existing == null ? attempts : existing.plus(attempts).reopened();
+        }
+        return existing.plus(attempts);
+      });
+      return opened[0];
+    }
+
+    Attempts take(String key) {
+      return open.remove(key);
+    }
   }
 }

@@ -54,11 +54,13 @@ public class GatewayVerticle extends VerticleBase {
           .getLong("refreshMs", 300_000L);
       vertx.setPeriodic(every, id -> external.keys().refresh());
     }
+    ClientRegistry clients = new ClientRegistry(config().getJsonArray("clients"));
+    AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, config()).map(keys -> {
-          api = new ApiHandler(config(), new RequestSchemas(openApi), keys.verifier(config(), external), guards);
-          return new TokenEndpoint(vertx, new ClientRegistry(config().getJsonArray("clients")),
-              keys.issuer(config()), api.authFailures());
+          api = new ApiHandler(config(), new RequestSchemas(openApi), keys.verifier(config(), external), guards,
+              authFailures);
+          return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .requestHandler(router = router(tokens))
@@ -116,6 +118,9 @@ public class GatewayVerticle extends VerticleBase {
     });
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
         .handler(tokens::handle);
+    AuditStreams auditStreams = new AuditStreams(vertx, api);
+    router.get(Routes.AUDIT_EXPORT.path()).handler(auditStreams::export);
+    router.get(Routes.AUDIT_STREAM.path()).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
       router.route(route.method(), route.path())
           .handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()))

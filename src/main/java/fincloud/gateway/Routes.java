@@ -31,5 +31,12 @@ public final class Routes {
       write("/v1/transfers/:id/void", "transfers:write", Addresses.TRANSFERS_VOID, null),
       read("/v1/risk/rules", "risk:admin", Addresses.RISK_RULES_GET),
       replace("/v1/risk/rules", "risk:admin", Addresses.RISK_RULES_PUT, "RiskRulesRequest")
-          .withMaxBody(1024 * 1024));
+          .withMaxBody(1024 * 1024),
+      read("/v1/audit/events", "audit:read", Addresses.AUDIT_EVENTS),
+      read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY),
+      read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS));
+
+  /** Streamed routes: admitted like the others, then served by {@link AuditStreams} page by page. */
+  static final ApiRoute AUDIT_EXPORT = read("/v1/audit/export", "audit:read", Addresses.AUDIT_RANGE);
+  static final ApiRoute AUDIT_STREAM = read("/v1/audit/stream", "audit:read", Addresses.AUDIT_RANGE);
 }

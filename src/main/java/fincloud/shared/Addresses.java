@@ -33,6 +33,17 @@ public final class Addresses {
   /** Published after a rule set change: {@code {"tenant","version","rules"}}; every risk verticle installs it. */
   public static final String RISK_RULES_CHANGED = "fincloud.risk.rules-changed";
 
+  public static final String AUDIT_EVENTS = "fincloud.audit.events";
+  public static final String AUDIT_VERIFY = "fincloud.audit.verify";
+  public static final String AUDIT_KEYS = "fincloud.audit.keys";
+  /** Slices of a chain that the gateway pages through to stream exports and live events. */
+  public static final String AUDIT_RANGE = "fincloud.audit.range";
+  /**
+   * Prefix of the per-tenant addresses ({@code fincloud.audit.sealed.<tenant>}) on which the sealer
+   * publishes {@code {"tenant","headSeq"}} after each commit that grew the chain.
+   */
+  public static final String AUDIT_SEALED = "fincloud.audit.sealed";
+
   /** Published by payments after each committed ledger group: {@code {"transfers":[...]}}. */
   public static final String LEDGER_EVENTS = "fincloud.payments.events";
 }

@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A whole node (every role, the demo clients) deployed on the test's Vert.x instance against a
@@ -38,7 +40,9 @@ public final class TestNode {
   /** A node on an existing database, e.g. to restart one over the data of another. */
   public static TestNode start(Vertx vertx, JsonObject overrides, String pgUrl) {
     int port = freePort();
-    JsonObject json = ConfigLoader.load(vertx, null).await().mergeIn(overrides, true)
+    JsonObject json = ConfigLoader.load(vertx, null).await()
+        .put("FINCLOUD_DATA_DIR", temporaryDataDir())
+        .mergeIn(overrides, true)
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     NodeConfig config = new NodeConfig(json);
     Node node = Node.deploy(vertx, config, pgUrl).await();
@@ -69,6 +73,17 @@ public final class TestNode {
 
   public void stop() {
     node.stop().await();
+  }
+
+  /** Node files (the generated audit key) go to a fresh folder, never the working directory. */
+  private static String temporaryDataDir() {
+    try {
+      Path dir = Files.createTempDirectory("fincloud-test-node");
+      dir.toFile().deleteOnExit();
+      return dir.toString();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static int freePort() {

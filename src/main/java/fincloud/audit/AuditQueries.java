@@ -1,0 +1,153 @@
+package fincloud.audit;
+
+import fincloud.shared.Answer;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.Page;
+import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The audit service's answers: the event page, verification, the public keys and the ranges the
+ * gateway streams (export and live stream). Query parameters arrive as the client sent them and
+ * are validated here; every caller reads only its own tenant's chain, and the {@code _system}
+ * chain needs the admin scope.
+ */
+final class AuditQueries {
+  /** The chain of failed authentications whose client is unknown. */
+  static final String SYSTEM_CHAIN = "_system";
+  static final int RANGE_LIMIT = 1000;
+
+  private static final long MAX_SEQ = 9007199254740991L;
+  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,16}");
+
+  private final AuditLog log;
+  private final CheckpointKeys keys;
+  private final Function<String, String> witness;
+
+  /** @param witness the newest checkpoint this node signed for a chain, or null */
+  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness) {
+    this.log = log;
+    this.keys = keys;
+    this.witness = witness;
+  }
+
+  Future<Answer> events(RequestContext caller, JsonObject request) {
+    JsonObject query = query(request);
+    String chain = chainOf(caller, query);
+    long after = seq(query, "after", 0L);
+    int limit = limit(query, "limit", Page.DEFAULT_LIMIT, 1);
+    String entityId = text(query, "entityId", 128);
+    return log.page(chain, after, limit, entityId).map(Answer::ok);
+  }
+
+  Future<Answer> verify(RequestContext caller, JsonObject request) {
+    String chain = chainOf(caller, query(request));
+    return log.verify(chain, keys, witness.apply(chain)).map(Answer::ok);
+  }
+
+  Future<Answer> keys(RequestContext caller, JsonObject request) {
+    return Future.succeededFuture(Answer.ok(keys.publicJwkSet()));
+  }
+
+  /**
+   * A slice of a chain for the gateway's streams: {@code from} (default 1), {@code to} (default
+   * the head), {@code since}/{@code until} (ISO-8601 instants on {@code at}), {@code limit} (0 to
+   * only learn the head).
+   */
+  Future<Answer> range(RequestContext caller, JsonObject request) {
+    JsonObject query = query(request);
+    String chain = chainOf(caller, query);
+    long from = seq(query, "from", 1L);
+    Long to = query.getValue("to") == null ? null : seq(query, "to", 1L);
+    if (from < 1 || (to != null && to < 1)) {
+      throw invalid(from < 1 ? "from" : "to", "from and to are seqs, from 1");
+    }
+    if (to != null && to < from) {
+      throw invalid("to", "to must not be less than from");
+    }
+    Instant since = instant(query, "since");
+    Instant until = instant(query, "until");
+    int limit = limit(query, "limit", RANGE_LIMIT, 0);
+    return log.range(chain, from, to, since, until, limit).map(Answer::ok);
+  }
+
+  /** The chain a caller may read: its own tenant's, or {@code _system} with the admin scope. */
+  static String chainOf(RequestContext caller, JsonObject query) {
+    String asked = text(query, "tenant", 64);
+    if (asked == null || asked.equals(caller.tenant())) {
+      return caller.tenant();
+    }
+    if (asked.equals(SYSTEM_CHAIN)) {
+      if (!caller.hasScope("admin")) {
+        throw new ServiceException(ErrorCode.FORBIDDEN, "the _system audit chain needs the admin scope");
+      }
+      return SYSTEM_CHAIN;
+    }
+    throw new ServiceException(ErrorCode.NOT_FOUND, "no audit chain " + asked + " for this caller");
+  }
+
+  private static JsonObject query(JsonObject request) {
+    JsonObject query = request.getJsonObject("query");
+    return query == null ? new JsonObject() : query;
+  }
+
+  private static long seq(JsonObject query, String name, long fallback) {
+    Object value = query.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    String text = value.toString();
+    if (!DIGITS.matcher(text).matches() || Long.parseLong(text) > MAX_SEQ) {
+      throw invalid(name, name + " must be an integer from 0 to " + MAX_SEQ);
+    }
+    return Long.parseLong(text);
+  }
+
+  private static int limit(JsonObject query, String name, int fallback, int min) {
+    Object value = query.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    String text = value.toString();
+    int max = min == 0 ? RANGE_LIMIT : Page.MAX_LIMIT;
+    if (!text.matches("[0-9]{1,4}") || Integer.parseInt(text) < min || Integer.parseInt(text) > max) {
+      throw invalid(name, name + " must be an integer from " + min + " to " + max);
+    }
+    return Integer.parseInt(text);
+  }
+
+  private static String text(JsonObject query, String name, int maxLength) {
+    Object value = query.getValue(name);
+    if (value == null) {
+      return null;
+    }
+    String text = value.toString();
+    if (text.isEmpty() || text.length() > maxLength) {
+      throw invalid(name, name + " must be 1 to " + maxLength + " characters");
+    }
+    return text;
+  }
+
+  private static Instant instant(JsonObject query, String name) {
+    String text = text(query, name, 64);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw invalid(name, name + " must be an ISO-8601 date-time with an offset, e.g. 2026-11-26T11:14:47Z");
+    }
+  }
+
+  private static ServiceException invalid(String field, String detail) {
+    return new ServiceException(ErrorCode.VALIDATION_FAILED, detail, new JsonObject().put("field", field));
+  }
+}

@@ -1,0 +1,67 @@
+package fincloud.audit;
+
+import fincloud.shared.CanonicalJson;
+import fincloud.shared.Timestamps;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+
+/**
+ * One sealed record of a tenant's hash chain, and the rule that links it:
+ * {@code hash = SHA-256(prevHash || canonical JSON of the eleven record fields)} (the "Audit hash
+ * canonical form" of openapi.yaml, which anyone can recompute). {@code data} is an object for every
+ * record the services write; it is kept as decoded so that a tampered value is never mended.
+ */
+record ChainRecord(long seq, String at, String tenant, String actor, String action, String entityType,
+    String entityId, boolean success, String origin, Object data, String requestId, String prevHash,
+    String hash) {
+
+  /** The {@code prevHash} of the first record of every chain. */
+  static final String ZERO_HASH = "0".repeat(64);
+
+  /** The columns of audit_log (and, but for seq and the hashes, of audit_outbox) that form a record. */
+  static final String COLUMNS =
+      "seq, at, tenant, actor, action, entity_type, entity_id, success, origin, data, request_id, prev_hash, hash";
+
+  static ChainRecord fromRow(Row row) {
+    return new ChainRecord(row.getLong("seq"), Timestamps.format(row.getOffsetDateTime("at")),
+        row.getString("tenant"), row.getString("actor"), row.getString("action"), row.getString("entity_type"),
+        row.getString("entity_id"), row.getBoolean("success"), row.getString("origin"), data(row),
+        row.getString("request_id"), row.getString("prev_hash"), row.getString("hash"));
+  }
+
+  /** The record an outbox row becomes at position {@code seq} after {@code prevHash}, hash computed. */
+  static ChainRecord seal(Row outboxRow, long seq, String prevHash) {
+    ChainRecord unsealed = new ChainRecord(seq, Timestamps.format(outboxRow.getOffsetDateTime("at")),
+        outboxRow.getString("tenant"), outboxRow.getString("actor"), outboxRow.getString("action"),
+        outboxRow.getString("entity_type"), outboxRow.getString("entity_id"), outboxRow.getBoolean("success"),
+        outboxRow.getString("origin"), data(outboxRow), outboxRow.getString("request_id"), prevHash, null);
+    return unsealed.withHash(unsealed.computeHash());
+  }
+
+  /** What the hash covers: all eleven fields, a field without a value as null; not the hashes. */
+  JsonObject hashedFields() {
+    return new JsonObject().put("seq", seq).put("at", at).put("tenant", tenant).put("actor", actor)
+        .put("action", action).put("entityType", entityType).put("entityId", entityId).put("success", success)
+        .put("origin", origin).put("data", data).put("requestId", requestId);
+  }
+
+  /** The hash this record should carry given its own {@code prevHash}. */
+  String computeHash() {
+    return CanonicalJson.sha256Hex(prevHash + CanonicalJson.of(hashedFields()));
+  }
+
+  /** The record as the API shows it (API.md's field order). */
+  JsonObject toJson() {
+    return hashedFields().put("prevHash", prevHash).put("hash", hash);
+  }
+
+  private ChainRecord withHash(String computed) {
+    return new ChainRecord(seq, at, tenant, actor, action, entityType, entityId, success, origin, data, requestId,
+        prevHash, computed);
+  }
+
+  /** The jsonb as decoded, whatever its shape: a tampered value must hash differently, never be mended. */
+  private static Object data(Row row) {
+    return row.getValue("data");
+  }
+}

@@ -1,0 +1,180 @@
+package fincloud.audit;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import fincloud.shared.CanonicalJson;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.text.ParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The keys of signed checkpoints. They never touch the database, so that someone who can rewrite
+ * the database cannot sign a rewritten chain: the private key comes from the configuration
+ * ({@code audit.signingKey}, an EC P-256 JWK) or from a key file in the data folder that is
+ * generated on the first start; the verifier trusts only this key and the public keys listed in
+ * {@code audit.verifyKeys} (earlier keys after a rotation, the keys of other nodes), which are
+ * also what {@code GET /v1/audit/keys} serves. A cluster shares one key through its configuration,
+ * or lists every node's public key in {@code verifyKeys}.
+ */
+final class CheckpointKeys {
+  static final String DEFAULT_KEY_FILE = "audit-signing-key.jwk";
+
+  private final ECKey signingKey;
+  private final ECDSASigner signer;
+  private final Map<String, ECKey> trusted = new LinkedHashMap<>();
+
+  CheckpointKeys(ECKey signingKey, Iterable<ECKey> verifyKeys) {
+    try {
+      this.signingKey = signingKey;
+      this.signer = new ECDSASigner(signingKey);
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("the audit signing key cannot sign ES256", e);
+    }
+    trusted.put(signingKey.getKeyID(), signingKey.toPublicJWK());
+    verifyKeys.forEach(key -> trusted.putIfAbsent(key.getKeyID(), key.toPublicJWK()));
+  }
+
+  /** Reads (or, the first time, creates) the keys the configuration names. Blocking: file I/O. */
+  static CheckpointKeys load(JsonObject config) {
+    JsonObject audit = config.getJsonObject("audit", new JsonObject());
+    Object configured = audit.getValue("signingKey");
+    ECKey key;
+    if (configured != null && !configured.toString().isBlank()) {
+      key = parse(configured, "audit.signingKey");
+    } else {
+      String file = audit.getString("keyFile");
+      key = loadOrCreate(file != null && !file.isBlank() ? Path.of(file)
+          : Path.of(config.getString("FINCLOUD_DATA_DIR", "./fincloud-data")).resolve(DEFAULT_KEY_FILE));
+    }
+    if (!key.isPrivate()) {
+      throw new IllegalArgumentException("the audit signing key must be a private EC JWK");
+    }
+    JsonArray listed = audit.getJsonArray("verifyKeys", new JsonArray());
+    return new CheckpointKeys(key, listed.stream().map(k -> parse(k, "audit.verifyKeys")).toList());
+  }
+
+  static ECKey generate() {
+    try {
+      ECKey key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256)
+          .generate();
+      return new ECKey.Builder(key).keyIDFromThumbprint().build();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  String kid() {
+    return signingKey.getKeyID();
+  }
+
+  /** A compact JWS (ES256) over the canonical JSON of the payload. */
+  String sign(JsonObject payload) {
+    JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(signingKey.getKeyID())
+        .type(new JOSEObjectType("fincloud-audit-checkpoint")).build(), new Payload(CanonicalJson.of(payload)));
+    try {
+      jws.sign(signer);
+      return jws.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException("signing a checkpoint failed", e);
+    }
+  }
+
+  /** The payload of a JWS that one of the trusted keys signed (ES256), else null. */
+  JsonObject verify(String compact) {
+    try {
+      JWSObject jws = JWSObject.parse(compact);
+      ECKey key = trusted.get(jws.getHeader().getKeyID());
+      if (key == null || !JWSAlgorithm.ES256.equals(jws.getHeader().getAlgorithm())
+          || !jws.verify(new ECDSAVerifier(key))) {
+        return null;
+      }
+      return new JsonObject(jws.getPayload().toString());
+    } catch (ParseException | JOSEException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The trusted public keys as a JWK Set (RFC 7517); never private material. */
+  JsonObject publicJwkSet() {
+    JsonArray keys = new JsonArray();
+    trusted.values().forEach(key -> keys.add(new JsonObject(key.toPublicJWK().toJSONObject())));
+    return new JsonObject().put("keys", keys);
+  }
+
+  private static ECKey loadOrCreate(Path file) {
+    try {
+      if (!Files.exists(file)) {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".audit-key", ".tmp");
+        try {
+          restrict(temporary);
+          Files.writeString(temporary, generate().toJSONString(), StandardCharsets.UTF_8);
+          moveUnlessPresent(temporary, file);
+        } finally {
+          Files.deleteIfExists(temporary);
+        }
+      }
+      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read or create the audit signing key " + file, e);
+    }
+  }
+
+  /** Two nodes starting on one folder at once: the first key written wins, the other is dropped. */
+  private static void moveUnlessPresent(Path temporary, Path file) throws IOException {
+    try {
+      Files.createLink(file, temporary);
+    } catch (FileAlreadyExistsException raced) {
+      // another process created it first: use theirs
+    } catch (UnsupportedOperationException | IOException noLinks) {
+      if (!Files.exists(file)) {
+        try {
+          Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temporary, file);
+        }
+      }
+    }
+  }
+
+  private static void restrict(Path file) {
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException | IOException notPosix) {
+      // not a POSIX file system: the folder's own protection applies
+    }
+  }
+
+  private static ECKey parse(Object value, String where) {
+    try {
+      JWK jwk = JWK.parse(value instanceof JsonObject object ? object.encode() : value.toString());
+      if (!(jwk instanceof ECKey ec) || !Curve.P_256.equals(ec.getCurve())) {
+        throw new IllegalArgumentException(where + " must be an EC P-256 JWK");
+      }
+      return ec.getKeyID() != null ? ec : new ECKey.Builder(ec).keyIDFromThumbprint().build();
+    } catch (ParseException | JOSEException e) {
+      throw new IllegalArgumentException(where + " is not a valid JWK", e);
+    }
+  }
+}

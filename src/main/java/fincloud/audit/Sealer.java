@@ -1,0 +1,310 @@
+package fincloud.audit;
+
+import fincloud.shared.Addresses;
+import fincloud.shared.Timestamps;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seals the outbox rows that services commit into the per-tenant hash chains, off the request
+ * path, in rounds: one round is one database transaction that takes the chain locks it can get,
+ * reads the visible outbox rows of those chains in id order, appends them as the next records of
+ * their chains, deletes them from the outbox, signs the heads that are due a checkpoint, and
+ * commits. An idle sealer looks again every {@code pollMs}; a full round is followed at once by
+ * the next.
+ *
+ * <p><b>Nothing lost, nothing twice.</b> An outbox row becomes visible to the sealer exactly when
+ * the transaction that wrote it commits. A round deletes the rows it seals in the same
+ * transaction that appends them, so every row is at all times either still in the outbox or in the
+ * chain, never both and never neither: a crash anywhere before the commit rolls the whole round
+ * back (the rows stay in the outbox for the next round), a crash after it has nothing left to do.
+ * As backstops, {@code audit_log} refuses a second record for one outbox row (unique
+ * {@code outbox_id}) or for one position (primary key tenant, seq), and the round rolls back
+ * unless it deleted exactly the rows it sealed.
+ *
+ * <p><b>Commit order, with no row skipped.</b> Outbox ids come from a sequence when a row is
+ * inserted, not when its transaction commits, so under concurrency a smaller id can commit after
+ * a larger one. A sealer that remembered "sealed up to id N" would skip such a row for good. This
+ * sealer keeps no position at all: each round takes whatever is in the outbox and visible, so a row
+ * that committed late is simply found by a later round and sealed then, after the rows that
+ * committed before it. The chain is therefore in commit order at the resolution of a round; within
+ * one round rows go in id order, which agrees with commit order wherever that order can be
+ * observed: a transaction that starts after another committed draws its ids after the other's.
+ * (Rejected: a watermark below {@code pg_snapshot_xmin}, which is exact but stops sealing while
+ * any transaction in the whole database server is open — a long report, a verification, a session
+ * left idle — and makes the lag depend on the slowest client of the server.)
+ *
+ * <p><b>One sealer per chain, also in a cluster.</b> A round takes, per tenant, the
+ * transaction-scoped advisory lock {@code pg_try_advisory_xact_lock(LOCK_SPACE, hashtext(tenant))}
+ * and seals only the tenants it got; the others are being sealed by another node right now, which
+ * will also pick up these rows. Locks last one round: if a node dies, PostgreSQL ends its
+ * transaction (at once when the connection drops, after {@code lockTimeoutSeconds} when the node
+ * hangs with the transaction open) and the next round of any other node takes the chain over. The
+ * chain head is read from the database under the lock every round, never from memory.
+ */
+final class Sealer {
+  /** The advisory-lock namespace of chain sealing (ASCII "AUDT"). */
+  static final int LOCK_SPACE = 0x41554454;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Sealer.class);
+
+  /** The distinct tenants with outbox rows: a loose index scan, one probe per tenant. */
+  private static final String PENDING_TENANTS = """
+      WITH RECURSIVE pending(tenant) AS (
+        (SELECT tenant FROM audit_outbox ORDER BY tenant LIMIT 1)
+        UNION ALL
+        SELECT (SELECT o.tenant FROM audit_outbox o WHERE o.tenant > p.tenant ORDER BY o.tenant LIMIT 1)
+        FROM pending p WHERE p.tenant IS NOT NULL)
+      SELECT tenant FROM pending WHERE tenant IS NOT NULL""";
+  /** Chains whose head is newer than their last checkpoint and that checkpoint is old enough. */
+  private static final String CHECKPOINTS_DUE = """
+      WITH RECURSIVE chains(tenant) AS (
+        (SELECT tenant FROM audit_log ORDER BY tenant LIMIT 1)
+        UNION ALL
+        SELECT (SELECT l.tenant FROM audit_log l WHERE l.tenant > c.tenant ORDER BY l.tenant LIMIT 1)
+        FROM chains c WHERE c.tenant IS NOT NULL)
+      SELECT c.tenant FROM chains c
+      CROSS JOIN LATERAL (SELECT seq FROM audit_log l WHERE l.tenant = c.tenant ORDER BY seq DESC LIMIT 1) h
+      LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints k WHERE k.tenant = c.tenant
+        ORDER BY seq DESC LIMIT 1) k ON true
+      WHERE c.tenant IS NOT NULL
+        AND (k.seq IS NULL OR (k.seq < h.seq AND k.at <= now() - $1::int * interval '1 second'))""";
+  private static final String LOCK = """
+      SELECT t AS tenant FROM unnest($1::text[]) AS t WHERE pg_try_advisory_xact_lock($2, hashtext(t))""";
+  private static final String OUTBOX = """
+      SELECT id, tenant, actor, action, entity_type, entity_id, success, origin, request_id, at, data
+      FROM audit_outbox WHERE tenant = ANY($1) ORDER BY id LIMIT $2""";
+  private static final String HEADS = """
+      SELECT t.tenant, h.seq, h.hash, k.seq AS checkpoint_seq, k.at AS checkpoint_at
+      FROM unnest($1::text[]) AS t(tenant)
+      LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log l WHERE l.tenant = t.tenant ORDER BY seq DESC LIMIT 1) h
+        ON true
+      LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints k WHERE k.tenant = t.tenant
+        ORDER BY seq DESC LIMIT 1) k ON true""";
+  /** Appends the records (every field but the hashes copied from the outbox row) and takes the rows out. */
+  private static final String SEAL = """
+      WITH s AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
+          AS s(id, seq, prev_hash, hash)),
+        sealed AS (
+          INSERT INTO audit_log (tenant, seq, at, actor, action, entity_type, entity_id, success, origin,
+            request_id, data, prev_hash, hash, outbox_id)
+          SELECT o.tenant, s.seq, o.at, o.actor, o.action, o.entity_type, o.entity_id, o.success, o.origin,
+            o.request_id, o.data, s.prev_hash, s.hash, o.id
+          FROM s JOIN audit_outbox o ON o.id = s.id
+          RETURNING 1),
+        taken AS (DELETE FROM audit_outbox WHERE id = ANY($1::bigint[]) RETURNING 1)
+      SELECT (SELECT count(*) FROM sealed) AS sealed, (SELECT count(*) FROM taken) AS taken""";
+  private static final String CHECKPOINT = """
+      INSERT INTO audit_checkpoints (tenant, seq, hash, at, kid, jws)
+      SELECT tenant, seq, hash, at::timestamptz, kid, jws
+      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+        AS c(tenant, seq, hash, at, kid, jws)""";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final CheckpointKeys keys;
+  private final AuditSettings settings;
+  private final SealingProbe probe;
+  private final Timer lag;
+  private final Counter sealedCount;
+
+  private boolean stopped = true;
+  private long timer = -1;
+  private int failures;
+  private Instant nextCheckpointScan = Instant.EPOCH;
+  private Future<Integer> current = Future.succeededFuture(0);
+  /** The newest checkpoint this sealer signed per chain: a witness that deleting checkpoint rows cannot erase. */
+  private final Map<String, SealPlan.Checkpoint> signed = new ConcurrentHashMap<>();
+
+  Sealer(Vertx vertx, Pool pool, CheckpointKeys keys, AuditSettings settings, SealingProbe probe) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.keys = keys;
+    this.settings = settings;
+    this.probe = probe;
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry == null) {
+      registry = new SimpleMeterRegistry();
+    }
+    lag = Timer.builder("fincloud_audit_seal_lag")
+        .description("From an outbox row's insert to the commit of its sealed record")
+        .publishPercentileHistogram().register(registry);
+    sealedCount = Counter.builder("fincloud_audit_sealed").description("Records sealed into the chains")
+        .register(registry);
+  }
+
+  /** Starts the loop on the caller's context. */
+  void start() {
+    stopped = false;
+    next(0);
+  }
+
+  /** Stops looking for work; completes when the round in progress, if any, has ended. */
+  Future<Void> stop() {
+    stopped = true;
+    vertx.cancelTimer(timer);
+    return current.<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /**
+   * One round: seals what is visible now (up to {@code batchSize} rows) and the checkpoints that
+   * are due; the number of records sealed.
+   */
+  Future<Integer> round() {
+    return candidates().compose(tenants -> tenants.isEmpty() ? Future.succeededFuture((SealPlan) null)
+            : pool.withTransaction(tx -> sealIn(tx, tenants)))
+        .compose(plan -> plan == null ? Future.succeededFuture(0)
+            : probe.reached(SealingProbe.Step.COMMITTED, null).map(done -> committed(plan)));
+  }
+
+  private void next(long delayMs) {
+    if (stopped) {
+      return;
+    }
+    if (delayMs <= 0) {
+      vertx.runOnContext(go -> loop());
+    } else {
+      timer = vertx.setTimer(delayMs, go -> loop());
+    }
+  }
+
+  private void loop() {
+    if (stopped) {
+      return;
+    }
+    current = round().onComplete(done -> {
+      if (done.failed()) {
+        failures++;
+        LOG.warn("sealing round failed (attempt {}): {}", failures, done.cause().toString());
+        next(Math.min(5000, settings.pollMs() << Math.min(failures, 7)));
+      } else {
+        failures = 0;
+        next(done.result() >= settings.batchSize() ? 0 : settings.pollMs());
+      }
+    });
+  }
+
+  /** The tenants with outbox rows, and now and then those whose head waits for a checkpoint. */
+  private Future<List<String>> candidates() {
+    Future<Set<String>> pending = pool.query(PENDING_TENANTS).execute().map(Sealer::tenants);
+    Instant now = Instant.now();
+    if (now.isBefore(nextCheckpointScan)) {
+      return pending.map(List::copyOf);
+    }
+    return pending.compose(tenants -> pool.preparedQuery(CHECKPOINTS_DUE)
+        .execute(Tuple.of((int) settings.checkpointSeconds()))
+        .map(due -> {
+          nextCheckpointScan = now.plus(Duration.ofMillis(Math.max(500, settings.checkpointSeconds() * 500)));
+          tenants.addAll(tenants(due));
+          return List.copyOf(tenants);
+        }));
+  }
+
+  private Future<SealPlan> sealIn(SqlConnection tx, List<String> candidates) {
+    Tuple wanted = Tuple.tuple().addArrayOfString(candidates.toArray(String[]::new)).addInteger(LOCK_SPACE);
+    return tx.preparedQuery(LOCK).execute(wanted)
+        .map(rows -> List.copyOf(tenants(rows)))
+        .compose(locked -> probe.reached(SealingProbe.Step.LOCKED, tx).map(locked))
+        .compose(locked -> locked.isEmpty() ? Future.succeededFuture((SealPlan) null) : plan(tx, locked)
+            .compose(plan -> write(tx, plan))
+            .compose(plan -> probe.reached(SealingProbe.Step.WRITTEN, tx).map(plan)));
+  }
+
+  private Future<SealPlan> plan(SqlConnection tx, List<String> locked) {
+    String[] tenants = locked.toArray(String[]::new);
+    return tx.preparedQuery(OUTBOX).execute(Tuple.tuple().addArrayOfString(tenants).addInteger(settings.batchSize()))
+        .compose(outbox -> tx.preparedQuery(HEADS).execute(Tuple.tuple().addArrayOfString(tenants))
+            .compose(heads -> probe.reached(SealingProbe.Step.READ, tx)
+                // hashing a full batch and signing take a few milliseconds: not on the event loop
+                .compose(read -> vertx.executeBlocking(() -> SealPlan.of(outbox, heads, settings, keys,
+                    Timestamps.now()), false))));
+  }
+
+  private Future<SealPlan> write(SqlConnection tx, SealPlan plan) {
+    Future<Void> sealed = plan.links.isEmpty() ? Future.succeededFuture() : seal(tx, plan);
+    return sealed.compose(done -> plan.checkpoints.isEmpty() ? Future.succeededFuture()
+            : tx.preparedQuery(CHECKPOINT).execute(checkpointColumns(plan)).mapEmpty())
+        .map(plan);
+  }
+
+  private Future<Void> seal(SqlConnection tx, SealPlan plan) {
+    int n = plan.links.size();
+    Long[] ids = new Long[n];
+    Long[] seqs = new Long[n];
+    String[] prevHashes = new String[n];
+    String[] hashes = new String[n];
+    for (int i = 0; i < n; i++) {
+      SealPlan.Link link = plan.links.get(i);
+      ids[i] = link.outboxId();
+      seqs[i] = link.record().seq();
+      prevHashes[i] = link.record().prevHash();
+      hashes[i] = link.record().hash();
+    }
+    return tx.preparedQuery(SEAL).execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfLong(seqs)
+        .addArrayOfString(prevHashes).addArrayOfString(hashes)).compose(counts -> {
+      Row row = counts.iterator().next();
+      if (row.getLong("sealed") != n || row.getLong("taken") != n) {
+        return Future.failedFuture(new IllegalStateException("the outbox changed under the sealer: planned " + n
+            + ", sealed " + row.getLong("sealed") + ", taken " + row.getLong("taken") + "; rolled back"));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private static Tuple checkpointColumns(SealPlan plan) {
+    List<SealPlan.Checkpoint> all = plan.checkpoints;
+    return Tuple.tuple()
+        .addArrayOfString(all.stream().map(SealPlan.Checkpoint::tenant).toArray(String[]::new))
+        .addArrayOfLong(all.stream().map(SealPlan.Checkpoint::seq).toArray(Long[]::new))
+        .addArrayOfString(all.stream().map(SealPlan.Checkpoint::hash).toArray(String[]::new))
+        .addArrayOfString(all.stream().map(SealPlan.Checkpoint::at).toArray(String[]::new))
+        .addArrayOfString(all.stream().map(SealPlan.Checkpoint::kid).toArray(String[]::new))
+        .addArrayOfString(all.stream().map(SealPlan.Checkpoint::jws).toArray(String[]::new));
+  }
+
+  /** After the commit: tell subscribers which chains grew, and measure. */
+  private int committed(SealPlan plan) {
+    plan.grown.forEach((tenant, head) -> vertx.eventBus().publish(Addresses.AUDIT_SEALED + "." + tenant,
+        new JsonObject().put("tenant", tenant).put("headSeq", head)));
+    long now = System.currentTimeMillis();
+    for (SealPlan.Link link : plan.links) {
+      lag.record(Duration.ofMillis(Math.max(0, now - Instant.parse(link.record().at()).toEpochMilli())));
+    }
+    sealedCount.increment(plan.links.size());
+    plan.checkpoints.forEach(checkpoint -> signed.merge(checkpoint.tenant(), checkpoint,
+        (known, fresh) -> fresh.seq() >= known.seq() ? fresh : known));
+    return plan.links.size();
+  }
+
+  /** The JWS of the newest checkpoint this sealer signed for the chain since it started, or null. */
+  String witness(String tenant) {
+    SealPlan.Checkpoint checkpoint = signed.get(tenant);
+    return checkpoint == null ? null : checkpoint.jws();
+  }
+
+  private static Set<String> tenants(RowSet<Row> rows) {
+    Set<String> tenants = new LinkedHashSet<>();
+    rows.forEach(row -> tenants.add(row.getString("tenant")));
+    return tenants;
+  }
+}
