@@ -67,9 +67,23 @@ public class AccountsVerticle extends VerticleBase {
   }
 
   private Future<Answer> entries(RequestContext caller, JsonObject request) {
+    Page page = Page.from(request.getJsonObject("query"));
+    if (!isEntryPosition(page.after())) {
+      return Future.succeededFuture(Answer.problem(ErrorCode.VALIDATION_FAILED,
+          "cursor is not one this list gave", caller.requestId(), new JsonObject().put("field", "cursor")));
+    }
     return AccountRepository.find(pool, id(request), caller.tenant()).compose(account -> account == null
         ? Future.succeededFuture(notFound(caller, id(request)))
-        : AccountRepository.entries(pool, id(request), Page.from(request.getJsonObject("query"))).map(Answer::ok));
+        : AccountRepository.entries(pool, id(request), page).map(Answer::ok));
+  }
+
+  /** Statements page by entry number; a cursor of another list (an id) is the client's mistake. */
+  private static boolean isEntryPosition(String after) {
+    try {
+      return after == null || Long.parseLong(after) >= 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private Future<Answer> change(RequestContext caller, JsonObject request, AccountLifecycle change) {
