@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import fincloud.testkit.Funds;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
+import fincloud.testkit.TestSql;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +16,7 @@ import io.vertx.junit5.VertxExtension;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -347,6 +349,37 @@ class AccountsApiTest {
     // The same key on another route is another request: a reuse.
     assertProblem(http.post(TELLER, "/v1/accounts/" + a + "/freeze", null, key), 422, "IDEMPOTENCY_KEY_REUSED");
     assertThat(account(a).getString("status")).isEqualTo("ACTIVE");
+  }
+
+  @Test
+  void changesAndRefusalsAreAuditedInTheirTransaction() {
+    HttpResponse<Buffer> opened = http.web().post("/v1/accounts").bearerTokenAuthentication(http.token(TELLER))
+        .putHeader("X-Request-Id", "audit-open-1").sendJsonObject(new JsonObject().put("currency", "EUR")).await();
+    String id = opened.bodyAsJsonObject().getString("id");
+    Funds.fund(http, id, "EUR", 10);
+    assertThat(lifecycle(TELLER, id, "freeze").statusCode()).isEqualTo(200);
+    assertThat(lifecycle(TELLER, id, "freeze").statusCode()).isEqualTo(200);
+    assertProblem(lifecycle(TELLER, id, "close"), 422, "BALANCE_NOT_ZERO");
+    assertThat(lifecycle(TELLER, id, "unfreeze").statusCode()).isEqualTo(200);
+    String empty = open(TELLER, "EUR").getString("id");
+    assertThat(lifecycle(TELLER, empty, "close").statusCode()).isEqualTo(200);
+    assertProblem(lifecycle(TELLER, empty, "freeze"), 409, "INVALID_STATE");
+    assertProblem(lifecycle(GLOBEX, id, "freeze"), 404, "NOT_FOUND");
+
+    List<Map<String, Object>> rows = TestSql.rows(node.pgUrl(), "SELECT tenant, actor, action, success, origin,"
+        + " request_id, data::text AS data FROM audit_outbox WHERE entity_type = 'account' AND entity_id = ?"
+        + " AND action LIKE 'ACCOUNT_%' ORDER BY id", id);
+    assertThat(rows.stream().map(r -> r.get("action") + "/" + r.get("success") + "/" + r.get("tenant")))
+        .containsExactly("ACCOUNT_OPENED/true/acme", "ACCOUNT_FROZEN/true/acme", "ACCOUNT_CLOSED/false/acme",
+            "ACCOUNT_UNFROZEN/true/acme", "ACCOUNT_FROZEN/false/globex");
+    assertThat(rows.get(0)).containsEntry("actor", TELLER).containsEntry("request_id", "audit-open-1");
+    assertThat((String) rows.get(0).get("origin")).isNotBlank();
+    assertThat(new JsonObject((String) rows.get(0).get("data")).getString("currency")).isEqualTo("EUR");
+    assertThat(new JsonObject((String) rows.get(2).get("data")).getString("code")).isEqualTo("BALANCE_NOT_ZERO");
+    assertThat(rows.get(4)).containsEntry("actor", GLOBEX);
+    assertThat(TestSql.rows(node.pgUrl(), "SELECT action, success FROM audit_outbox WHERE entity_id = ?"
+        + " AND action LIKE 'ACCOUNT_%' ORDER BY id", empty).stream().map(r -> r.get("action") + "/" + r.get("success")))
+        .containsExactly("ACCOUNT_OPENED/true", "ACCOUNT_CLOSED/true", "ACCOUNT_FROZEN/false");
   }
 
   @Test

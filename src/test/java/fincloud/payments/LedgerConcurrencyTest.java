@@ -82,6 +82,8 @@ class LedgerConcurrencyTest {
     Queue<String> unexpected = new ConcurrentLinkedQueue<>();
     AtomicInteger refused = new AtomicInteger();
     AtomicInteger replayed = new AtomicInteger();
+    AtomicInteger snapshots = new AtomicInteger();
+    AtomicInteger declined = new AtomicInteger();
     long seconds = Long.getLong("fincloud.concurrency.seconds", 15);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     String token = http.token(TELLER);
@@ -91,21 +93,25 @@ class LedgerConcurrencyTest {
     try {
       List<Future<Void>> clients = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
-        Client client = new Client(web, token, ids, new Random(1000 + c), deadline, acked, unexpected, refused, replayed);
+        Client client = new Client(web, token, ids, new Random(1000 + c), deadline, acked, unexpected, refused,
+            declined, replayed);
         clients.add(client.run());
       }
+      clients.add(new Auditor(web, http.token("acme-auditor"), deadline, snapshots, unexpected).run());
       Future.all(clients).await();
     } finally {
       web.close();
       clientVertx.close().await();
     }
 
-    System.out.printf("concurrency: %d acknowledged, %d refused, %d replays in %d s%n", acked.size(), refused.get(),
-        replayed.get(), seconds);
-    assertThat(unexpected).as("answers other than 201 and INSUFFICIENT_FUNDS").isEmpty();
+    System.out.printf("concurrency: %d acknowledged, %d refused, %d declined by the risk fallback, %d replays, "
+        + "%d trial balances in %d s%n", acked.size(), refused.get(), declined.get(), replayed.get(), snapshots.get(),
+        seconds);
+    assertThat(unexpected).as("answers other than 201, INSUFFICIENT_FUNDS and the risk fallback").isEmpty();
     assertThat(acked.size()).as("transfers acknowledged").isGreaterThan(100);
     assertThat(refused.get()).as("INSUFFICIENT_FUNDS refusals").isGreaterThan(0);
     assertThat(replayed.get()).as("replays checked").isGreaterThan(0);
+    assertThat(snapshots.get()).as("trial balances taken during the run").isGreaterThan(0);
 
     // The balances are exactly those of the acknowledged transfers, each applied once.
     long[] expected = new long[ACCOUNTS];
@@ -161,9 +167,40 @@ class LedgerConcurrencyTest {
     }
   }
 
+  /** Takes trial balances while money moves: each must be one consistent snapshot. */
+  private record Auditor(WebClient web, String token, long deadline, AtomicInteger snapshots,
+      Queue<String> unexpected) {
+
+    Future<Void> run() {
+      Promise<Void> finished = Promise.promise();
+      next(finished);
+      return finished.future();
+    }
+
+    private void next(Promise<Void> finished) {
+      if (System.nanoTime() > deadline) {
+        finished.complete();
+        return;
+      }
+      web.get("/v1/ledger/trial-balance").bearerTokenAuthentication(token).timeout(30_000).send()
+          .onSuccess(response -> {
+            snapshots.incrementAndGet();
+            JsonObject eur = response.statusCode() == 200
+                ? response.bodyAsJsonObject().getJsonArray("currencies").getJsonObject(0) : null;
+            if (eur == null || eur.getLong("sumPosted") != 0 || eur.getLong("sumPending") != 0
+                || eur.getLong("entries") != 2 * eur.getLong("postedTransfers")) {
+              unexpected.add("trial balance: " + response.statusCode() + " " + response.bodyAsString());
+            }
+          })
+          .onFailure(failure -> unexpected.add("trial balance transport: " + failure))
+          .onComplete(done -> next(finished));
+    }
+  }
+
   /** One client: a transfer at a time until the deadline; now and then the same request again. */
   private record Client(WebClient web, String token, List<String> ids, Random random, long deadline,
-      Queue<Acked> acked, Queue<String> unexpected, AtomicInteger refused, AtomicInteger replayed) {
+      Queue<Acked> acked, Queue<String> unexpected, AtomicInteger refused, AtomicInteger declined,
+      AtomicInteger replayed) {
 
     Future<Void> run() {
       Promise<Void> finished = Promise.promise();
@@ -204,6 +241,9 @@ class LedgerConcurrencyTest {
         } else if (response.statusCode() == 422
             && "INSUFFICIENT_FUNDS".equals(response.bodyAsJsonObject().getString("code"))) {
           refused.incrementAndGet();
+        } else if (response.statusCode() == 422 && isRiskFallback(response.bodyAsJsonObject())) {
+          // Risk did not answer within its deadline (an overloaded machine): declined, nothing moved.
+          declined.incrementAndGet();
         } else {
           unexpected.add(response.statusCode() + " " + response.bodyAsString());
         }
@@ -212,6 +252,11 @@ class LedgerConcurrencyTest {
         unexpected.add("transport: " + failure);
         return Future.succeededFuture();
       }).mapEmpty();
+    }
+
+    private static boolean isRiskFallback(JsonObject problem) {
+      return "RISK_DECLINED".equals(problem.getString("code")) && problem.getJsonArray("reasons") != null
+          && problem.getJsonArray("reasons").stream().anyMatch(r -> "FALLBACK".equals(((JsonObject) r).getString("type")));
     }
 
     private Future<HttpResponse<Buffer>> send(String key, JsonObject body) {

@@ -466,6 +466,30 @@ class TransfersApiTest {
     }
   }
 
+  /**
+   * In flight is known through the database: while another session (a node mid-request) holds the
+   * key's lock the key is refused with 409, and when that session dies nothing is left behind.
+   */
+  @Test
+  void aKeyHeldByACrashedNodeIsFreeAgain() throws Exception {
+    String debit = funded(1000);
+    String credit = open(TELLER, "EUR");
+    String key = key();
+    long lockId = new IdempotencyRecords.Key("acme", key).lockId();
+    try (java.sql.Connection otherNode = fincloud.node.DatabaseSettings.connect(node.pgUrl());
+         java.sql.Statement statement = otherNode.createStatement()) {
+      statement.execute("SELECT pg_advisory_lock(" + lockId + ")");
+      assertProblem(transfer(TELLER, body(debit, credit, 100, "EUR"), key), 409, "IDEMPOTENCY_IN_FLIGHT");
+      assertProblem(http.post(TELLER, "/v1/accounts", new JsonObject().put("currency", "EUR"), key), 409,
+          "IDEMPOTENCY_IN_FLIGHT");
+      assertThat(posted(credit)).isZero();
+    }
+    HttpResponse<Buffer> after = transfer(TELLER, body(debit, credit, 100, "EUR"), key);
+    assertThat(after.statusCode()).isEqualTo(201);
+    assertThat(after.getHeader("Idempotent-Replayed")).isNull();
+    assertThat(posted(credit)).isEqualTo(100L);
+  }
+
   private static List<HttpResponse<Buffer>> concurrently(int n,
       java.util.function.IntFunction<Future<HttpResponse<Buffer>>> request) {
     http.token(TELLER);
