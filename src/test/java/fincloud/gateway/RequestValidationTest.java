@@ -153,6 +153,36 @@ class RequestValidationTest {
     assertThat(Funds.posted(http, TELLER, eur2)).as("nothing moved").isZero();
   }
 
+  /** PostgreSQL stores no U+0000 in text or jsonb: such a request is the client's mistake, not a 5xx. */
+  @Test
+  void theNulCharacterIsRefusedAnywhereInTheBody() {
+    assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"ownerRef\":\"a\\u0000b\"}"), 400,
+        "VALIDATION_FAILED");
+    assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"metadata\":{\"k\\u0000\":1}}"), 400,
+        "VALIDATION_FAILED");
+    String transfer = transferWithAmount("5");
+    assertProblem(postJson("/v1/transfers", transfer.replace("}", ",\"reference\":\"r\\u0000\"}")), 400,
+        "VALIDATION_FAILED");
+    assertProblem(postJson("/v1/transfers", transfer.replace("}", ",\"metadata\":{\"k\":[\"\\u0000\"]}}")), 400,
+        "VALIDATION_FAILED");
+    assertThat(Funds.posted(http, TELLER, eur2)).as("nothing moved").isZero();
+    // Other control characters and any Unicode are fine.
+    assertThat(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"ownerRef\":\"tab\\there \u00e9\u4e2d\ud83d\ude00\"}")
+        .statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void theNulCharacterInAPathOrQueryIsNoServerError() {
+    assertProblem(send(HttpMethod.GET, "/v1/accounts/acc_a%00b", TELLER, null, null, null, null), 404, "NOT_FOUND");
+    assertProblem(send(HttpMethod.GET, "/v1/accounts/acc_a%00b/entries", TELLER, null, null, null, null), 404,
+        "NOT_FOUND");
+    assertProblem(send(HttpMethod.POST, "/v1/accounts/acc_a%00b/freeze", TELLER, null, null, null, null), 404,
+        "NOT_FOUND");
+    assertProblem(send(HttpMethod.GET, "/v1/transfers/trf_a%00b", TELLER, null, null, null, null), 404, "NOT_FOUND");
+    assertProblem(send(HttpMethod.GET, "/v1/transfers?accountId=acc_a%00b", TELLER, null, null, null, null), 400,
+        "VALIDATION_FAILED");
+  }
+
   @Test
   void bodiesOver64KiBAre413() {
     String big = "{\"currency\":\"EUR\",\"ownerRef\":\"" + "x".repeat(70 * 1024) + "\"}";
