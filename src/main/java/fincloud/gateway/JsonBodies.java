@@ -12,7 +12,7 @@ import java.io.IOException;
 
 /**
  * Parses a request body strictly: one JSON object, no duplicate keys (which parsers disagree
- * about), no U+0000 in any string, nothing after it. Depth and number length are bounded by Jackson's read constraints.
+ * about), no U+0000 or unpaired surrogate in any string, nothing after it. Depth and number length are bounded by Jackson's read constraints.
  */
 final class JsonBodies {
   private static final JsonFactory STRICT = JsonFactory.builder()
@@ -42,8 +42,9 @@ final class JsonBodies {
   }
 
   /**
-   * Reads to the end of the object that has just started. PostgreSQL text and jsonb cannot hold
-   * U+0000, so a name or string with it could never be stored: the client's mistake, not a 5xx.
+   * Reads to the end of the object that has just started, checking every name and string: PostgreSQL
+   * text and jsonb cannot hold U+0000 (a 5xx at write time), and an unpaired surrogate is no Unicode
+   * character (it would be stored as '?', not as answered). Both are the client's mistake.
    */
   private static void checkStrings(JsonParser parser) throws IOException {
     int depth = 1;
@@ -56,8 +57,9 @@ final class JsonBodies {
         case START_OBJECT, START_ARRAY -> depth++;
         case END_OBJECT, END_ARRAY -> depth--;
         case FIELD_NAME, VALUE_STRING -> {
-          if (parser.getText().indexOf('\0') >= 0) {
-            throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body contains the NUL character (U+0000)");
+          if (!storable(parser.getText())) {
+            throw new ServiceException(ErrorCode.VALIDATION_FAILED,
+                "the body contains U+0000 or an unpaired surrogate (\\uD800-\\uDFFF), which cannot be stored");
           }
         }
         default -> {
@@ -65,5 +67,21 @@ final class JsonBodies {
         }
       }
     }
+  }
+
+  private static boolean storable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\0' || Character.isLowSurrogate(c)) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      }
+    }
+    return true;
   }
 }

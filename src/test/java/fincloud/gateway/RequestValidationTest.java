@@ -155,7 +155,7 @@ class RequestValidationTest {
 
   /** PostgreSQL stores no U+0000 in text or jsonb: such a request is the client's mistake, not a 5xx. */
   @Test
-  void theNulCharacterIsRefusedAnywhereInTheBody() {
+  void stringsPostgresCannotStoreAreRefused() {
     assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"ownerRef\":\"a\\u0000b\"}"), 400,
         "VALIDATION_FAILED");
     assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"metadata\":{\"k\\u0000\":1}}"), 400,
@@ -166,9 +166,22 @@ class RequestValidationTest {
     assertProblem(postJson("/v1/transfers", transfer.replace("}", ",\"metadata\":{\"k\":[\"\\u0000\"]}}")), 400,
         "VALIDATION_FAILED");
     assertThat(Funds.posted(http, TELLER, eur2)).as("nothing moved").isZero();
-    // Other control characters and any Unicode are fine.
-    assertThat(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"ownerRef\":\"tab\\there \u00e9\u4e2d\ud83d\ude00\"}")
-        .statusCode()).isEqualTo(201);
+    // Nor can a lone half of a surrogate pair, which is no character at all.
+    assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"ownerRef\":\"x\\ud800y\"}"), 400,
+        "VALIDATION_FAILED");
+    assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"metadata\":{\"k\":\"\\udc00\"}}"), 400,
+        "VALIDATION_FAILED");
+    assertProblem(postJson("/v1/transfers", transfer.replace("}", ",\"reference\":\"r\\ud800\"}")), 400,
+        "VALIDATION_FAILED");
+    assertThat(Funds.posted(http, TELLER, eur2)).as("nothing moved").isZero();
+    // Other control characters and any Unicode, escaped or not, are kept as sent.
+    String owner = "tab\t \u00e9\u4e2d\ud83d\ude00\ud83d\ude00";
+    HttpResponse<Buffer> fine = postJson("/v1/accounts",
+        "{\"currency\":\"EUR\",\"ownerRef\":\"tab\\t \u00e9\u4e2d\ud83d\ude00\\ud83d\\ude00\"}");
+    assertThat(fine.statusCode()).isEqualTo(201);
+    assertThat(fine.bodyAsJsonObject().getString("ownerRef")).isEqualTo(owner);
+    String id = fine.bodyAsJsonObject().getString("id");
+    assertThat(http.get(TELLER, "/v1/accounts/" + id).bodyAsJsonObject().getString("ownerRef")).isEqualTo(owner);
   }
 
   @Test
