@@ -153,7 +153,7 @@ class RequestValidationTest {
     assertThat(Funds.posted(http, TELLER, eur2)).as("nothing moved").isZero();
   }
 
-  /** PostgreSQL stores no U+0000 in text or jsonb: such a request is the client's mistake, not a 5xx. */
+  /** Strings PostgreSQL cannot store as sent (U+0000, unpaired surrogates) are the client's mistake, not a 5xx. */
   @Test
   void stringsPostgresCannotStoreAreRefused() {
     assertProblem(postJson("/v1/accounts", "{\"currency\":\"EUR\",\"ownerRef\":\"a\\u0000b\"}"), 400,

@@ -490,6 +490,50 @@ class TransfersApiTest {
     assertThat(posted(credit)).isEqualTo(100L);
   }
 
+  /**
+   * A command that the database itself refuses (here through a constraint this test adds, standing
+   * in for a bug) fails alone: the others of its group are retried one by one and go through.
+   */
+  @Test
+  void aCommandTheDatabaseRefusesDoesNotFailItsGroup() throws Exception {
+    try (java.sql.Connection connection = fincloud.node.DatabaseSettings.connect(node.pgUrl());
+         java.sql.Statement statement = connection.createStatement()) {
+      statement.execute("ALTER TABLE transfers ADD CONSTRAINT test_poison CHECK (reference IS DISTINCT FROM 'poison')");
+    }
+    String debit = funded(100_000);
+    String credit = open(TELLER, "EUR");
+    String poisonKey = key();
+    // A node that commits one group at a time, so that concurrent transfers queue and group up.
+    Vertx otherVertx = Vertx.vertx();
+    TestNode grouping = TestNode.start(otherVertx, new JsonObject().put("ledger", new JsonObject()
+        .put("maxInFlightGroups", 1)), node.pgUrl());
+    TestClient groupingHttp = grouping.client();
+    List<HttpResponse<Buffer>> answers;
+    try {
+      String token = http.token(TELLER);
+      answers = concurrently(24, i -> groupingHttp.web().post("/v1/transfers").bearerTokenAuthentication(token)
+          .putHeader("Idempotency-Key", i == 12 ? poisonKey : key())
+          .sendJsonObject(body(debit, credit, 10, "EUR").put("reference", i == 12 ? "poison" : "fine")));
+    } finally {
+      groupingHttp.close();
+      grouping.stop();
+      otherVertx.close().await();
+    }
+    for (int i = 0; i < answers.size(); i++) {
+      if (i == 12) {
+        assertProblem(answers.get(i), 503, "UNAVAILABLE");
+      } else {
+        assertThat(answers.get(i).statusCode()).as(answers.get(i).bodyAsString()).isEqualTo(201);
+      }
+    }
+    assertThat(posted(credit)).isEqualTo(230L);
+    assertThat(transfersOf(credit)).hasSize(23);
+    // Nothing was kept for the failed key: a retry is decided afresh.
+    assertProblem(transfer(TELLER, body(debit, credit, 10, "EUR").put("reference", "poison"), poisonKey), 503,
+        "UNAVAILABLE");
+    assertThat(posted(credit)).isEqualTo(230L);
+  }
+
   private static List<HttpResponse<Buffer>> concurrently(int n,
       java.util.function.IntFunction<Future<HttpResponse<Buffer>>> request) {
     http.token(TELLER);
