@@ -12,7 +12,8 @@ import java.io.IOException;
 
 /**
  * Parses a request body strictly: one JSON object, no duplicate keys (which parsers disagree
- * about), no U+0000 or unpaired surrogate in any string, nothing after it. Depth and number length are bounded by Jackson's read constraints.
+ * about), no U+0000 or unpaired surrogate in any string, nothing after it. Depth and number
+ * length are bounded by Jackson's read constraints.
  */
 final class JsonBodies {
   private static final JsonFactory STRICT = JsonFactory.builder()
