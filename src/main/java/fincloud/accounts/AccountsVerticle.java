@@ -17,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.util.List;
 import java.util.function.BiFunction;
 
@@ -67,9 +68,23 @@ public class AccountsVerticle extends VerticleBase {
   }
 
   private Future<Answer> entries(RequestContext caller, JsonObject request) {
+    Page page = Page.from(request.getJsonObject("query"));
+    if (!isEntryPosition(page.after())) {
+      return Future.succeededFuture(Answer.problem(ErrorCode.VALIDATION_FAILED,
+          "cursor is not one this list gave", caller.requestId(), new JsonObject().put("field", "cursor")));
+    }
     return AccountRepository.find(pool, id(request), caller.tenant()).compose(account -> account == null
         ? Future.succeededFuture(notFound(caller, id(request)))
-        : AccountRepository.entries(pool, id(request), Page.from(request.getJsonObject("query"))).map(Answer::ok));
+        : AccountRepository.entries(pool, id(request), page).map(Answer::ok));
+  }
+
+  /** Statements page by entry number; a cursor of another list (an id) is the client's mistake. */
+  private static boolean isEntryPosition(String after) {
+    try {
+      return after == null || Long.parseLong(after) >= 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private Future<Answer> change(RequestContext caller, JsonObject request, AccountLifecycle change) {
@@ -77,13 +92,13 @@ public class AccountsVerticle extends VerticleBase {
     return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
         AccountRepository.lock(tx, id, caller.tenant()).compose(account -> {
           if (account == null) {
-            return Future.succeededFuture(notFound(caller, id));
+            return refused(tx, caller, change, id, notFound(caller, id));
           }
           String next;
           try {
             next = change.next(account);
           } catch (ServiceException refusal) {
-            return Future.succeededFuture(refusal.toAnswer(caller.requestId()));
+            return refused(tx, caller, change, id, refusal.toAnswer(caller.requestId()));
           }
           if (next.equals(account.getString("status"))) {
             return Future.succeededFuture(Answer.ok(account));
@@ -93,6 +108,14 @@ public class AccountsVerticle extends VerticleBase {
                       new JsonObject().put("from", account.getString("status")).put("to", next))))
                   .map(Answer.ok(changed)));
         })));
+  }
+
+  /** A refused change is audited too (success false), in the transaction that keeps its answer. */
+  private static Future<Answer> refused(SqlClient tx, RequestContext caller, AccountLifecycle change, String id,
+      Answer refusal) {
+    return AuditOutbox.write(tx, List.of(AuditEvent.of(caller, change.auditAction(), "account", id, false,
+            new JsonObject().put("code", refusal.code().name()).put("detail", refusal.body().getString("detail")))))
+        .map(refusal);
   }
 
   private Future<Answer> trialBalance(RequestContext caller, JsonObject request) {

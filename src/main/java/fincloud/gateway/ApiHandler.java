@@ -101,7 +101,7 @@ final class ApiHandler {
     RequestContext caller = new RequestContext(HttpAnswers.requestId(ctx), identity.tenant(), identity.clientId(),
         identity.scopes(), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host(),
         key, key == null ? null : requestHash(ctx, body));
-    return new Admitted(caller, new JsonObject().put("path", new JsonObject(new java.util.HashMap<>(ctx.pathParams())))
+    return new Admitted(caller, new JsonObject().put("path", pathParams(ctx))
         .put("query", query(ctx, route)).put("body", body));
   }
 
@@ -177,6 +177,17 @@ final class ApiHandler {
     return CanonicalJson.sha256Hex(ctx.request().method() + " " + ctx.request().path() + "\n" + CanonicalJson.of(body));
   }
 
+  /** Ids are made by the server; one with U+0000 (which PostgreSQL cannot even compare) names nothing. */
+  private static JsonObject pathParams(RoutingContext ctx) {
+    JsonObject path = new JsonObject(new java.util.HashMap<>(ctx.pathParams()));
+    path.forEach(param -> {
+      if (String.valueOf(param.getValue()).indexOf('\0') >= 0) {
+        throw new ServiceException(ErrorCode.NOT_FOUND, "no such " + param.getKey());
+      }
+    });
+    return path;
+  }
+
   private static JsonObject query(RoutingContext ctx, ApiRoute route) {
     JsonObject query = new JsonObject();
     if (!route.paged()) {
@@ -210,6 +221,10 @@ final class ApiHandler {
     }
     String accountId = ctx.request().getParam("accountId");
     if (accountId != null) {
+      if (accountId.indexOf('\0') >= 0) {
+        throw new ServiceException(ErrorCode.VALIDATION_FAILED, "accountId contains the NUL character",
+            new JsonObject().put("field", "accountId"));
+      }
       query.put("accountId", accountId);
     }
     return query;

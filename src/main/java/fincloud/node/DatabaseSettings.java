@@ -38,8 +38,9 @@ public final class DatabaseSettings {
         try (ResultSet rs = statement.executeQuery("SHOW " + setting)) {
           rs.next();
           String value = rs.getString(1);
-          if (!value.equals("on") && !(setting.equals("synchronous_commit")
-              && (value.equals("remote_apply") || value.equals("remote_write")))) {
+          // Every synchronous_commit level but off (local, remote_write, on, remote_apply) waits
+          // for the local WAL flush before a commit is acknowledged.
+          if (!value.equals("on") && !(setting.equals("synchronous_commit") && !value.equals("off"))) {
             throw new IllegalStateException("PostgreSQL has " + setting + "=" + value
                 + ": an acknowledged transfer could be lost in a crash. Turn it on.");
           }

@@ -1,0 +1,74 @@
+package fincloud.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fincloud.testkit.Funds;
+import fincloud.testkit.TestClient;
+import fincloud.testkit.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Health, metrics and the OpenAPI document: served on the API's port, without a token. */
+class OperationalRoutesTest {
+  static Vertx vertx;
+  static TestNode node;
+  static TestClient http;
+
+  /** With metrics on, as the node's launcher builds its Vert.x. */
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory()).build();
+    node = TestNode.start(vertx);
+    http = node.client();
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    node.stop();
+    vertx.close().await();
+  }
+
+  private static HttpResponse<Buffer> get(String path) {
+    return http.web().get(path).send().await();
+  }
+
+  @Test
+  void livenessAndReadinessNeedNoToken() {
+    HttpResponse<Buffer> live = get("/health/live");
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.bodyAsJsonObject().getString("status")).isEqualTo("UP");
+    HttpResponse<Buffer> ready = get("/health/ready");
+    assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+    assertThat(ready.bodyAsJsonObject().getString("status")).isEqualTo("UP");
+    assertThat(ready.bodyAsString()).contains("database");
+  }
+
+  @Test
+  void metricsArePrometheusTextIncludingTheLedgersGroups() {
+    String account = Funds.fundedAccount(http, "acme-teller", "EUR", 100);
+    assertThat(account).isNotNull();
+    HttpResponse<Buffer> metrics = get("/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.getHeader("Content-Type")).startsWith("text/plain");
+    assertThat(metrics.bodyAsString()).contains("# TYPE").contains("fincloud_ledger_group_size");
+  }
+
+  @Test
+  void theOpenApiDocumentIsServed() {
+    HttpResponse<Buffer> openApi = get("/openapi.yaml");
+    assertThat(openApi.statusCode()).isEqualTo(200);
+    assertThat(openApi.bodyAsString()).startsWith("openapi: 3").contains("/v1/transfers").contains("/v1/accounts")
+        .contains("/v1/ledger/trial-balance").contains("/oauth/token");
+  }
+}
