@@ -3,6 +3,7 @@ package fincloud.payments;
 import fincloud.audit.AuditEvent;
 import fincloud.audit.AuditOutbox;
 import fincloud.payments.IdempotencyRecords.Key;
+import fincloud.payments.IdempotencyRecords.Stored;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;
@@ -21,6 +22,7 @@ import io.vertx.sqlclient.Pool;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -91,35 +93,41 @@ public class PaymentsVerticle extends VerticleBase {
     if (!arriving.add(key)) {
       return Future.succeededFuture(IdempotencyRecords.inFlight(caller));
     }
-    return IdempotencyRecords.find(pool, Set.of(key))
-        .compose(found -> found.containsKey(key)
-            ? Future.succeededFuture(found.get(key).replayFor(caller))
-            : checkScoreAndApply(caller, items, batch))
+    // Both reads at once: a replay needs only the first, a new request both.
+    Future<Map<Key, Stored>> prior = IdempotencyRecords.find(pool, Set.of(key));
+    Future<Map<String, AccountState>> accounts = TransferRepository.accounts(pool, accountIds(items));
+    return Future.all(prior, accounts)
+        .compose(read -> prior.result().containsKey(key)
+            ? Future.succeededFuture(prior.result().get(key).replayFor(caller))
+            : checkScoreAndApply(caller, items, batch, accounts.result()))
         .onComplete(done -> arriving.remove(key));
   }
 
-  private Future<Answer> checkScoreAndApply(RequestContext caller, List<TransferItem> items, boolean batch) {
-    Set<String> accountIds = new LinkedHashSet<>();
+  private Future<Answer> checkScoreAndApply(RequestContext caller, List<TransferItem> items, boolean batch,
+      Map<String, AccountState> accounts) {
+    Refusal refusal = TransferChecks.firstRefusal(caller, items, accounts);
+    List<TransferItem> scored = items.subList(0, refusal == null ? items.size() : refusal.index());
+    return risk.score(caller, scored, accounts, batch).compose(scores -> {
+      Refusal declined = TransferChecks.firstRiskRefusal(scores.decisions(), batch);
+      if (declined != null && scores.fallback()) {
+        return refusedByFallback(caller, items, batch, declined);
+      }
+      List<TransferItem> withRisk = new java.util.ArrayList<>(items);
+      for (int i = 0; i < scores.decisions().size(); i++) {
+        withRisk.set(i, items.get(i).withRisk(scores.decisions().get(i)));
+      }
+      return writer.submit(new Create(caller, withRisk, batch, declined != null ? declined : refusal))
+          .andThen(applied -> risk.settle(caller, scores, applied));
+    });
+  }
+
+  private static Set<String> accountIds(List<TransferItem> items) {
+    Set<String> ids = new LinkedHashSet<>();
     items.forEach(item -> {
-      accountIds.add(item.debitAccountId());
-      accountIds.add(item.creditAccountId());
+      ids.add(item.debitAccountId());
+      ids.add(item.creditAccountId());
     });
-    return TransferRepository.accounts(pool, accountIds).compose(accounts -> {
-      Refusal refusal = TransferChecks.firstRefusal(caller, items, accounts);
-      List<TransferItem> scored = items.subList(0, refusal == null ? items.size() : refusal.index());
-      return risk.score(caller, scored, accounts, batch).compose(scores -> {
-        Refusal declined = TransferChecks.firstRiskRefusal(scores.decisions(), batch);
-        if (declined != null && scores.fallback()) {
-          return refusedByFallback(caller, items, batch, declined);
-        }
-        List<TransferItem> withRisk = new java.util.ArrayList<>(items);
-        for (int i = 0; i < scores.decisions().size(); i++) {
-          withRisk.set(i, items.get(i).withRisk(scores.decisions().get(i)));
-        }
-        return writer.submit(new Create(caller, withRisk, batch, declined != null ? declined : refusal))
-            .andThen(applied -> risk.settle(caller, scores, applied));
-      });
-    });
+    return ids;
   }
 
   /**

@@ -62,7 +62,7 @@ final class RiskClient {
   /** @param config the {@code risk} section of the configuration */
   RiskClient(Vertx vertx, JsonObject config) {
     this.vertx = vertx;
-    long timeoutMs = config.getLong("timeoutMs", 250L);
+    long timeoutMs = config.getLong("timeoutMs", 1000L);
     JsonObject breakerConfig = config.getJsonObject("breaker", new JsonObject());
     this.fallback = RiskFallback.from(config.getJsonObject("fallback"));
     // A reply later than the breaker's timeout is still awaited a while, to give back its slots.
