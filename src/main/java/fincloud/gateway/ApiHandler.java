@@ -23,13 +23,13 @@ final class ApiHandler {
   private final RequestSchemas schemas;
   private final TokenVerifier verifier;
   private final AuthFailures authFailures = new AuthFailures();
-  private final long timeoutMs;
+  private final BusRequests requests;
 
   ApiHandler(Vertx vertx, JsonObject config, RequestSchemas schemas, TokenVerifier verifier) {
     this.vertx = vertx;
     this.schemas = schemas;
     this.verifier = verifier;
-    this.timeoutMs = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
+    this.requests = new BusRequests(vertx, config);
   }
 
   AuthFailures authFailures() {
@@ -56,7 +56,8 @@ final class ApiHandler {
       HttpAnswers.send(ctx, refusal.toAnswer(HttpAnswers.requestId(ctx)));
       return;
     }
-    vertx.eventBus().<JsonObject>request(route.address(), message, caller.toDeliveryOptions().setSendTimeout(timeoutMs))
+    boolean retriable = route.method() == io.vertx.core.http.HttpMethod.GET || caller.idempotencyKey() != null;
+    requests.request(route.address(), message, caller.toDeliveryOptions(), retriable)
         .onSuccess(reply -> HttpAnswers.send(ctx, BusReply.read(reply)))
         .onFailure(failure -> HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, unavailable(failure)));
   }

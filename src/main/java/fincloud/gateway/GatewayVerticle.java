@@ -1,11 +1,13 @@
 package fincloud.gateway;
 
+import fincloud.shared.Addresses;
 import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -98,6 +100,13 @@ public class GatewayVerticle extends VerticleBase {
     checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
+    if (config().getBoolean("FINCLOUD_CLUSTER", false)) {
+      checks.register("cluster", 2000, promise -> vertx.eventBus()
+          .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))
+          .onSuccess(reply -> promise.tryComplete(new Status().setOk(reply.body().getBoolean("up", false))
+              .setData(reply.body())))
+          .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
+    }
     return checks;
   }
 }

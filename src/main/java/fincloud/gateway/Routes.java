@@ -27,5 +27,6 @@ public final class Routes {
           .requiringKey().withMaxBody(1024 * 1024),
       read("/v1/transfers/:id", "transfers:read", Addresses.TRANSFERS_GET),
       write("/v1/transfers/:id/post", "transfers:write", Addresses.TRANSFERS_POST, "PostTransferRequest"),
-      write("/v1/transfers/:id/void", "transfers:write", Addresses.TRANSFERS_VOID, null));
+      write("/v1/transfers/:id/void", "transfers:write", Addresses.TRANSFERS_VOID, null),
+      read("/v1/cluster", "admin", Addresses.CLUSTER_NODES));
 }

@@ -9,6 +9,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -32,9 +33,21 @@ public final class Node {
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
+    return deploy(vertx, config, pgUrl, null);
+  }
+
+  /**
+   * @param clusterManager the cluster this node joined, or null: the node's entry in the cluster's
+   *     node list goes first (and is undeployed last), then the roles
+   */
+  public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager) {
     JsonObject verticleConfig = config.forVerticles(pgUrl);
     List<String> ids = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()),
+        new DeploymentOptions().setConfig(verticleConfig)).map(id -> {
+          ids.add(id);
+          return null;
+        });
     for (String role : deploymentOrder(config)) {
       chain = chain.compose(done -> vertx.deployVerticle(factory(role), options(role, verticleConfig))
           .map(id -> {
@@ -46,7 +59,10 @@ public final class Node {
     return chain.map(done -> new Node(vertx, ids));
   }
 
-  /** Readiness goes down, the gateway stops taking requests and finishes its own, then the rest. */
+  /**
+   * Readiness goes down, the gateway stops taking requests and finishes its own, then each service
+   * unregisters its consumers (the other nodes stop routing to it) and finishes what it has.
+   */
   public Future<Void> stop() {
     vertx.sharedData().getLocalMap(GatewayVerticle.NODE_STATE).put("draining", true);
     Future<Void> chain = Future.succeededFuture();

@@ -12,6 +12,7 @@ import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +39,8 @@ public class PaymentsVerticle extends VerticleBase {
   /** Keys whose request is between arrival and the ledger on this node (the database knows the rest). */
   private final Set<Key> arriving = new HashSet<>();
   private boolean sweeping;
+  private long expiryTimer;
+  private ServiceConsumers consumers;
 
   @Override
   public Future<?> start() {
@@ -46,7 +49,8 @@ public class PaymentsVerticle extends VerticleBase {
     writer = new LedgerWriter(pool, ledger.getInteger("maxGroup", 500), ledger.getInteger("maxInFlightGroups", 2),
         ledger.getInteger("maxQueue", 20_000), new LedgerMetrics(vertx)::committed);
     risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()).getLong("timeoutMs", 250L));
-    vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
+    consumers = new ServiceConsumers(vertx);
+    expiryTimer = vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
             create(caller, List.of(TransferItem.from(request.getJsonObject("body"))), false)),
@@ -61,15 +65,15 @@ public class PaymentsVerticle extends VerticleBase {
             .map(Answer::ok))));
   }
 
+  /** Stops taking requests first (consumers unregistered), then finishes those it has, then the writer. */
   @Override
   public Future<?> stop() {
-    return writer.close();
+    vertx.cancelTimer(expiryTimer);
+    return consumers.stopAndDrain().transform(drained -> writer.close());
   }
 
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
-        Future.succeededFuture(message).compose(m ->
-            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+    return consumers.on(address, operation);
   }
 
   private Future<Answer> get(RequestContext caller, JsonObject request) {
