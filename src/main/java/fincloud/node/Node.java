@@ -42,21 +42,28 @@ public final class Node {
    */
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager) {
     JsonObject verticleConfig = config.forVerticles(pgUrl);
+    DeploymentOptions once = new DeploymentOptions().setConfig(verticleConfig);
     List<String> ids = new ArrayList<>();
-    Future<Void> chain = vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()),
-        new DeploymentOptions().setConfig(verticleConfig)).map(id -> {
-          ids.add(id);
-          return null;
-        });
+    Future<Void> chain = deployInto(ids, "cluster membership",
+        () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once));
     for (String role : deploymentOrder(config)) {
-      chain = chain.compose(done -> vertx.deployVerticle(factory(role), options(role, verticleConfig))
-          .map(id -> {
-            ids.add(id);
-            LOG.info("role {} deployed", role);
-            return null;
-          }));
+      chain = chain.compose(done -> deployInto(ids, "role " + role,
+          () -> vertx.deployVerticle(factory(role), options(role, verticleConfig))));
+    }
+    if (!config.roles().contains("gateway")) {
+      // No API on this node, but probes and scrapers still find health and metrics on its port.
+      chain = chain.compose(done -> deployInto(ids, "health and metrics",
+          () -> vertx.deployVerticle(new OperationsVerticle(), once)));
     }
     return chain.map(done -> new Node(vertx, ids));
+  }
+
+  private static Future<Void> deployInto(List<String> ids, String what, Supplier<Future<String>> deployment) {
+    return deployment.get().map(id -> {
+      ids.add(id);
+      LOG.info("{} deployed", what);
+      return null;
+    });
   }
 
   /**
