@@ -30,10 +30,16 @@ final class ClusterHarness implements AutoCloseable {
   /** @param config a configuration file's content, merged over the jar's defaults */
   ClusterHarness(JsonObject config) throws IOException {
     pgUrl = TestDatabase.freshDatabase();
-    dir = Files.createTempDirectory("fincloud-" + clusterName);
+    dir = workDirectory().resolve(clusterName);
+    Files.createDirectories(dir);
     configFile = dir.resolve("fincloud.json");
     Files.writeString(configFile, config.encodePrettily());
     hazelcastPort = freeRange(10);
+  }
+
+  /** Logs and data of the test clusters: beside the jar (target/it-clusters), so that mvn clean removes them. */
+  static Path workDirectory() {
+    return NodeProcess.jar().toAbsolutePath().getParent().resolve("it-clusters");
   }
 
   /** A node (not started) with the given roles ("all" or a comma list) and extra environment. */

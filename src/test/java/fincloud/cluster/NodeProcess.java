@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One FinCloud node in its own JVM ({@code java -Xmx384m -jar target/fincloud.jar}) on loopback,
+ * One FinCloud node in its own JVM ({@code java -Xmx384m -jar target/fincloud.jar}; serial GC and
+ * the quick compiler only, which start faster on a small shared machine) on loopback,
  * its output in a log file. {@link #kill()} is kill -9, {@link #terminate()} is SIGTERM (the
  * graceful leave). A node can be started again on the same port and data folder.
  */
@@ -51,7 +52,7 @@ final class NodeProcess {
   NodeProcess start() {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-XX:+UseSerialGC", "-jar", jar().toString()));
+        "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -38,7 +38,7 @@ class RolesIT {
 
   @BeforeAll
   void startNodesByRole() throws Exception {
-    Path certs = Files.createTempDirectory("fincloud-certs");
+    Path certs = Files.createDirectories(ClusterHarness.workDirectory().resolve("certs-" + System.nanoTime()));
     certificates = TestCertificates.create(certs);
     cluster = new ClusterHarness(new JsonObject().put("risk", new JsonObject().put("timeoutMs", 1000))
         .put("cluster", new JsonObject().put("eventBusTls", new JsonObject()
