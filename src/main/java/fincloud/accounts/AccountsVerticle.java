@@ -5,7 +5,6 @@ import fincloud.audit.AuditOutbox;
 import fincloud.payments.IdempotencyRecords;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Ids;

@@ -7,7 +7,6 @@ import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.payments.LedgerCommand.Settle;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
