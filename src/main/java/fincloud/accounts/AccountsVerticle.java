@@ -5,12 +5,12 @@ import fincloud.audit.AuditOutbox;
 import fincloud.payments.IdempotencyRecords;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Ids;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceConsumers;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,10 +27,12 @@ import java.util.function.BiFunction;
  */
 public class AccountsVerticle extends VerticleBase {
   private Pool pool;
+  private ServiceConsumers consumers;
 
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, config());
+    consumers = new ServiceConsumers(vertx);
     return Future.all(List.of(
         on(Addresses.ACCOUNTS_OPEN, this::open),
         on(Addresses.ACCOUNTS_GET, this::get),
@@ -43,10 +45,14 @@ public class AccountsVerticle extends VerticleBase {
         on(Addresses.LEDGER_TRIAL_BALANCE, this::trialBalance)));
   }
 
+  /** Stops taking requests first (consumers unregistered), then finishes those it has. */
+  @Override
+  public Future<?> stop() {
+    return consumers.stopAndDrain();
+  }
+
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
-        Future.succeededFuture(message).compose(m ->
-            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+    return consumers.on(address, operation);
   }
 
   private Future<Answer> open(RequestContext caller, JsonObject request) {

@@ -10,6 +10,7 @@ import fincloud.shared.ServiceException;
 import fincloud.shared.StageTimes;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -35,14 +36,16 @@ final class ApiHandler {
   private final GatewayGuards guards;
   private final AuthFailures authFailures;
   private final long callTimeoutMs;
+  private final BusRequests requests;
 
-  ApiHandler(JsonObject config, RequestSchemas schemas, TokenVerifier verifier, GatewayGuards guards,
+  ApiHandler(Vertx vertx, JsonObject config, RequestSchemas schemas, TokenVerifier verifier, GatewayGuards guards,
       AuthFailures authFailures) {
     this.schemas = schemas;
     this.verifier = verifier;
     this.guards = guards;
     this.authFailures = authFailures;
     this.callTimeoutMs = GatewayGuards.callTimeoutMs(config);
+    this.requests = new BusRequests(vertx, config, guards.breakers()::request);
   }
 
   long timeoutMs() {
@@ -108,8 +111,8 @@ final class ApiHandler {
   /** Over the event bus, through the breaker of the route's service. */
   private Future<Answer> forward(RoutingContext ctx, ApiRoute route, Admitted request) {
     long sent = System.nanoTime();
-    return guards.breakers().request(route.address(), request.message(),
-            request.caller().toDeliveryOptions().setSendTimeout(callTimeoutMs))
+    boolean retriable = route.method() == io.vertx.core.http.HttpMethod.GET || request.caller().idempotencyKey() != null;
+    return requests.request(route.address(), request.message(), request.caller().toDeliveryOptions(), retriable)
         .map(reply -> {
           RequestTelemetry.downstream(ctx, System.nanoTime() - sent, reply.headers().get(StageTimes.HEADER));
           return BusReply.read(reply);

@@ -1,5 +1,6 @@
 package fincloud.gateway;
 
+import fincloud.shared.Addresses;
 import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
@@ -7,6 +8,7 @@ import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +60,7 @@ public class GatewayVerticle extends VerticleBase {
     AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, config()).map(keys -> {
-          api = new ApiHandler(config(), new RequestSchemas(openApi), keys.verifier(config(), external), guards,
+          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config(), external), guards,
               authFailures);
           return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
         }))
@@ -173,6 +175,13 @@ public class GatewayVerticle extends VerticleBase {
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
     checks.register("breakers", promise -> promise.complete(Status.OK(guards.breakers().states())));
+    if (config().getBoolean("FINCLOUD_CLUSTER", false)) {
+      checks.register("cluster", 2000, promise -> vertx.eventBus()
+          .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))
+          .onSuccess(reply -> promise.tryComplete(new Status().setOk(reply.body().getBoolean("up", false))
+              .setData(reply.body())))
+          .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
+    }
     return checks;
   }
 }

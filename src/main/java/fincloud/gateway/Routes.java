@@ -34,7 +34,8 @@ public final class Routes {
           .withMaxBody(1024 * 1024),
       read("/v1/audit/events", "audit:read", Addresses.AUDIT_EVENTS),
       read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY),
-      read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS));
+      read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS),
+      read("/v1/cluster", "admin", Addresses.CLUSTER_NODES));
 
   /** Streamed routes: admitted like the others, then served by {@link AuditStreams} page by page. */
   static final ApiRoute AUDIT_EXPORT = read("/v1/audit/export", "audit:read", Addresses.AUDIT_RANGE);

@@ -8,6 +8,7 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -56,8 +57,17 @@ public final class Main {
     if (config.section("database").getBoolean("requireDurable", true)) {
       DatabaseSettings.requireDurable(pgUrl);
     }
-    Vertx vertx = Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
-    Node node = Node.deploy(vertx, config, pgUrl).await();
+    HazelcastClusterManager clusterManager = config.clustered()
+        ? new HazelcastClusterManager(ClusterSettings.hazelcast(config)) : null;
+    Vertx vertx = clusterManager == null
+        ? Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build()
+        : Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(config)))
+            .withClusterManager(clusterManager).withMetrics(new MicrometerMetricsFactory()).buildClustered().await();
+    if (clusterManager != null) {
+      LOG.info("joined cluster {} as node {} ({} members)", clusterManager.getConfig().getClusterName(),
+          clusterManager.getNodeId(), clusterManager.getNodes().size());
+    }
+    Node node = Node.deploy(vertx, config, pgUrl, clusterManager).await();
     LOG.info("FinCloud node ready on http://{}:{} with roles {}", config.httpHost(), config.httpPort(), config.roles());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, node, embedded), "fincloud-shutdown"));
   }
@@ -66,10 +76,12 @@ public final class Main {
     LOG.info("shutting down: readiness down, draining requests");
     try {
       node.stop().await();
+      // Leaves the cluster (if any) only now that this node's work is done.
       vertx.close().await();
       if (embedded != null) {
         embedded.close();
       }
+      LOG.info("node stopped");
     } catch (Exception e) {
       LOG.error("shutdown did not complete cleanly", e);
     }
@@ -86,6 +98,8 @@ public final class Main {
         LOG.error("PostgreSQL did not stop cleanly", e);
       }
     }, "fincloud-postgres-shutdown"));
+    // The server runs in its own process: keep this JVM (and its shutdown hook) until stopped.
+    new java.util.concurrent.CountDownLatch(1).await();
   }
 
   /**

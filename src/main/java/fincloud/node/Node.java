@@ -9,6 +9,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +37,35 @@ public final class Node {
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
+    return deploy(vertx, config, pgUrl, null);
+  }
+
+  /**
+   * @param clusterManager the cluster this node joined, or null: the node's entry in the cluster's
+   *     node list goes first (and is undeployed last), then the roles
+   */
+  public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager) {
     Node node = new Node(vertx, config.forVerticles(pgUrl));
-    Future<Void> chain = Future.succeededFuture();
+    DeploymentOptions once = new DeploymentOptions().setConfig(node.verticleConfig);
+    Future<Void> chain = node.deployAs("cluster membership",
+        () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once));
     for (String role : deploymentOrder(config)) {
       chain = chain.compose(done -> node.deploy(role));
     }
+    if (!config.roles().contains("gateway")) {
+      // No API on this node, but probes and scrapers still find health and metrics on its port.
+      chain = chain.compose(done -> node.deployAs("health and metrics",
+          () -> vertx.deployVerticle(new OperationsVerticle(), once)));
+    }
     return chain.map(done -> node);
+  }
+
+  private Future<Void> deployAs(String what, Supplier<Future<String>> deployment) {
+    return deployment.get().map(id -> {
+      deployments.put(what, id);
+      LOG.info("{} deployed", what);
+      return null;
+    });
   }
 
   /** Deploys one role that is not running on this node (e.g. again, after {@link #undeploy}). */
@@ -49,11 +73,7 @@ public final class Node {
     if (deployments.containsKey(role)) {
       return Future.failedFuture(new IllegalStateException("role " + role + " is already deployed"));
     }
-    return vertx.deployVerticle(factory(role), options(role, verticleConfig)).map(id -> {
-      deployments.put(role, id);
-      LOG.info("role {} deployed", role);
-      return null;
-    });
+    return deployAs(role, () -> vertx.deployVerticle(factory(role), options(role, verticleConfig)));
   }
 
   /** Undeploys one role of this node, leaving the others running. */
@@ -65,7 +85,10 @@ public final class Node {
     return vertx.undeploy(id).onSuccess(done -> LOG.info("role {} undeployed", role));
   }
 
-  /** Readiness goes down, the gateway stops taking requests and finishes its own, then the rest. */
+  /**
+   * Readiness goes down, the gateway stops taking requests and finishes its own, then each service
+   * unregisters its consumers (the other nodes stop routing to it) and finishes what it has.
+   */
   public Future<Void> stop() {
     vertx.sharedData().getLocalMap(GatewayVerticle.NODE_STATE).put("draining", true);
     Future<Void> chain = Future.succeededFuture();

@@ -10,11 +10,11 @@ import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.payments.LedgerCommand.Settle;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -43,6 +43,7 @@ public class PaymentsVerticle extends VerticleBase {
   private final Set<Key> arriving = new HashSet<>();
   private boolean sweeping;
   private long sweepTimer;
+  private ServiceConsumers consumers;
 
   @Override
   public Future<?> start() {
@@ -51,6 +52,7 @@ public class PaymentsVerticle extends VerticleBase {
     writer = new LedgerWriter(pool, ledger.getInteger("maxGroup", 500), ledger.getInteger("maxInFlightGroups", 2),
         ledger.getInteger("maxQueue", 20_000), new LedgerMetrics(vertx)::committed);
     risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()));
+    consumers = new ServiceConsumers(vertx);
     sweepTimer = vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
@@ -66,16 +68,15 @@ public class PaymentsVerticle extends VerticleBase {
             .map(Answer::ok))));
   }
 
+  /** Stops taking requests first (consumers unregistered), then finishes those it has, then the writer. */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
-    return writer.close().andThen(closed -> risk.close());
+    return consumers.stopAndDrain().transform(drained -> writer.close()).andThen(closed -> risk.close());
   }
 
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
-        Future.succeededFuture(message).compose(m ->
-            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+    return consumers.on(address, operation);
   }
 
   private Future<Answer> get(RequestContext caller, JsonObject request) {

@@ -17,6 +17,8 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -122,8 +124,9 @@ final class RiskClient {
     long started = System.nanoTime();
     @SuppressWarnings("unchecked")
     Future<JsonObject>[] sent = new Future[1];
-    return breaker.<JsonObject>execute(() -> sent[0] = vertx.eventBus().<JsonObject>request(Addresses.RISK_SCORE,
-                request, caller.toDeliveryOptions().setSendTimeout(replyTimeoutMs)).map(Message::body))
+    return breaker.<JsonObject>execute(() -> sent[0] = ask(caller, request)
+            .recover(failure -> neverDelivered(failure) ? ask(caller, request) : Future.failedFuture(failure))
+            .map(Message::body))
         .map(reply -> new Scores(reply.getJsonArray("decisions").stream().map(d -> (JsonObject) d).toList(),
             reply.getJsonArray("reservations", new JsonArray()), false))
         .recover(failure -> {
@@ -141,6 +144,19 @@ final class RiskClient {
           calls.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           StageTimes.record(caller, "risk", System.nanoTime() - started);
         });
+  }
+
+  private Future<Message<JsonObject>> ask(RequestContext caller, JsonObject request) {
+    return vertx.eventBus().request(Addresses.RISK_SCORE, request, caller.toDeliveryOptions().setSendTimeout(replyTimeoutMs));
+  }
+
+  /**
+   * A request that found no risk consumer (a node just left, or is still starting) reached no one
+   * and took no velocity slot, so it is asked once more, of the next node, before the fallback.
+   * A timeout is not retried: risk may have scored it and taken slots.
+   */
+  private static boolean neverDelivered(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
   /**

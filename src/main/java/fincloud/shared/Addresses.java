@@ -44,6 +44,11 @@ public final class Addresses {
    */
   public static final String AUDIT_SEALED = "fincloud.audit.sealed";
 
+  /** Node-local (every node answers for itself): the cluster's nodes, for GET /v1/cluster. */
+  public static final String CLUSTER_NODES = "fincloud.node.cluster";
+  /** Node-local: whether this node is a member of its cluster, for /health/ready. */
+  public static final String CLUSTER_HEALTH = "fincloud.node.cluster-health";
+
   /** Published by payments after each committed ledger group: {@code {"transfers":[...]}}. */
   public static final String LEDGER_EVENTS = "fincloud.payments.events";
 }

@@ -1,0 +1,162 @@
+package fincloud.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One FinCloud node in its own JVM ({@code java -Xmx384m -jar target/fincloud.jar}; serial GC and
+ * the quick compiler only, which start faster on a small shared machine) on loopback,
+ * its output in a log file. {@link #kill()} is kill -9, {@link #terminate()} is SIGTERM (the
+ * graceful leave). A node can be started again on the same port and data folder.
+ */
+final class NodeProcess {
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+
+  final String name;
+  final int httpPort;
+  private final Map<String, String> env;
+  private final List<String> args;
+  private final Path log;
+  private Process process;
+
+  NodeProcess(String name, int httpPort, Map<String, String> env, List<String> args, Path dir) {
+    this.name = name;
+    this.httpPort = httpPort;
+    this.env = new HashMap<>(env);
+    this.args = args;
+    this.log = dir.resolve(name + ".log");
+    this.env.put("FINCLOUD_HTTP_PORT", Integer.toString(httpPort));
+    this.env.put("FINCLOUD_DATA_DIR", dir.resolve(name + "-data").toString());
+  }
+
+  static Path jar() {
+    Path jar = Path.of(System.getProperty("fincloud.jar", "target/fincloud.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no " + jar + ": multi-process tests run after package (mvn verify)");
+    }
+    return jar;
+  }
+
+  NodeProcess start() {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start " + name, e);
+    }
+    return this;
+  }
+
+  /** Polls /health/ready until it answers 200; fails with the log's tail otherwise. */
+  NodeProcess awaitReady(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + logTail());
+      }
+      if (status("/health/ready") == 200) {
+        return this;
+      }
+      sleep(250);
+    }
+    throw new AssertionError(name + " was not ready within " + within + ":\n" + logTail());
+  }
+
+  int status(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(3)).GET().build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  String get(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + httpPort + path);
+  }
+
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  /** kill -9. */
+  void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      waitFor(Duration.ofSeconds(10));
+    }
+  }
+
+  /** SIGTERM: the node drains and leaves; answers whether it exited within the time given. */
+  boolean terminate(Duration within) {
+    process.destroy();
+    return waitFor(within);
+  }
+
+  private boolean waitFor(Duration within) {
+    try {
+      return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

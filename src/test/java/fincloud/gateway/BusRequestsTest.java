@@ -1,0 +1,111 @@
+package fincloud.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import fincloud.shared.BusReply;
+import fincloud.shared.ErrorCode;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The gateway's retries, against services that lose messages the way a dead cluster node does
+ * (no answer at all). A fresh Vert.x per test; blocking calls from the test thread only.
+ */
+@ExtendWith(VertxExtension.class)
+class BusRequestsTest {
+  private static final String ADDRESS = "test.bus-requests";
+  private MessageConsumer<JsonObject> service;
+
+  private BusRequests requests(Vertx vertx, long attemptMs, long deadlineMs) {
+    return new BusRequests(vertx, new JsonObject().put("FINCLOUD_REQUEST_TIMEOUT_MS", deadlineMs)
+        .put("gateway", new JsonObject().put("attemptTimeoutMs", attemptMs)));
+  }
+
+  /** A service that drops the first {@code lost} messages it gets and answers the rest. */
+  private AtomicInteger serviceLosing(Vertx vertx, int lost) {
+    AtomicInteger received = new AtomicInteger();
+    service = vertx.eventBus().consumer(ADDRESS, message -> {
+      if (received.incrementAndGet() > lost) {
+        message.reply(new JsonObject().put("attempt", received.get()));
+      }
+    });
+    service.completion().await();
+    return received;
+  }
+
+  @Test
+  void aRequestThatMayBeRepeatedIsSentAgainAfterALostAttempt(Vertx vertx) {
+    AtomicInteger received = serviceLosing(vertx, 1);
+    Message<JsonObject> reply = requests(vertx, 200, 5_000)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await();
+    assertThat(reply.body().getInteger("attempt")).isEqualTo(2);
+    assertThat(received).hasValue(2);
+  }
+
+  @Test
+  void aRequestThatMayNotBeRepeatedIsSentOnceAndTimesOutAtTheDeadline(Vertx vertx) {
+    AtomicInteger received = serviceLosing(vertx, 1);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> requests(vertx, 200, 1_000)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), false).await())
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.TIMEOUT));
+    assertThat(received).hasValue(1);
+    assertThat((System.nanoTime() - started) / 1_000_000).as("waited for the whole deadline").isGreaterThanOrEqualTo(900);
+  }
+
+  @Test
+  void retriesStopAtTheDeadline(Vertx vertx) {
+    AtomicInteger received = serviceLosing(vertx, Integer.MAX_VALUE);
+    assertThatThrownBy(() -> requests(vertx, 200, 1_000)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await())
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.TIMEOUT));
+    assertThat(received.get()).isBetween(2, 6);
+  }
+
+  @Test
+  void aRetryThatFindsItsFirstAttemptStillRunningWaitsForItsOutcome(Vertx vertx) {
+    // The first attempt is slow (it answers after the attempt timeout); the retry meets it in flight.
+    AtomicInteger received = new AtomicInteger();
+    service = vertx.eventBus().consumer(ADDRESS, message -> {
+      int attempt = received.incrementAndGet();
+      if (attempt == 2) {
+        message.reply(new JsonObject().put("code", "IDEMPOTENCY_IN_FLIGHT"),
+            new DeliveryOptions().addHeader(BusReply.STATUS, "409").addHeader(BusReply.CODE,
+                ErrorCode.IDEMPOTENCY_IN_FLIGHT.name()));
+      } else if (attempt > 2) {
+        message.reply(new JsonObject().put("id", "trf_1").put("replayed", true));
+      }
+    });
+    service.completion().await();
+    Message<JsonObject> reply = requests(vertx, 200, 5_000)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await();
+    assertThat(reply.body().getString("id")).isEqualTo("trf_1");
+    assertThat(received.get()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void noHandlersIsRetriedAFewTimesThenReported(Vertx vertx) {
+    assertThatThrownBy(() -> requests(vertx, 200, 5_000)
+        .request("test.nobody-here", new JsonObject(), new DeliveryOptions(), false).await())
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.NO_HANDLERS));
+  }
+
+  @Test
+  void aServiceThatAppearsWhileRetryingNoHandlersIsReached(Vertx vertx) {
+    vertx.setTimer(60, id -> vertx.eventBus().<JsonObject>consumer("test.late",
+        message -> message.reply(new JsonObject().put("ok", true))));
+    Message<JsonObject> reply = requests(vertx, 200, 5_000)
+        .request("test.late", new JsonObject(), new DeliveryOptions(), false).await();
+    assertThat(reply.body().getBoolean("ok")).isTrue();
+  }
+}

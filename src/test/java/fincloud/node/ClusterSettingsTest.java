@@ -1,0 +1,102 @@
+package fincloud.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Hazelcast files of cluster-config/ parse, and the environment adjusts them as documented. */
+class ClusterSettingsTest {
+
+  private static NodeConfig config(JsonObject json) {
+    return new NodeConfig(json);
+  }
+
+  @Test
+  void theBundledFileIsTheLoopbackClusterWithVertxStructures() throws Exception {
+    Config config = ClusterSettings.hazelcast(config(new JsonObject()));
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    assertThat(config.getClusterName()).isEqualTo("fincloud");
+    assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+    assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+    assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
+    List<String> members = new ArrayList<>();
+    for (int port = 5701; port <= 5710; port++) {
+      members.add("127.0.0.1:" + port);
+    }
+    assertThat(join.getTcpIpConfig().getMembers()).isEqualTo(members);
+    assertThat(config.getNetworkConfig().getPort()).isEqualTo(5701);
+    assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+    assertThat(config.getProperty("hazelcast.wait.seconds.before.join")).isEqualTo("0");
+    assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
+    assertThat(config.getProperty("hazelcast.shutdownhook.enabled")).isEqualTo("false");
+    assertThat(config.getMultiMapConfigs()).containsKey("__vertx.subs");
+    assertThat(config.getMapConfigs()).containsKeys("__vertx.haInfo", "__vertx.nodeInfo");
+  }
+
+  @Test
+  void theEnvironmentNamesTheClusterLowersTheHeartbeatAndMovesThePorts() throws Exception {
+    Config config = ClusterSettings.hazelcast(config(new JsonObject().put("FINCLOUD_CLUSTER_NAME", "it-42")
+        .put("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", 5).put("FINCLOUD_CLUSTER_PORT", 23000)));
+    assertThat(config.getClusterName()).isEqualTo("it-42");
+    assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("5");
+    assertThat(config.getNetworkConfig().getPort()).isEqualTo(23000);
+    assertThat(config.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
+        .hasSize(10).startsWith("127.0.0.1:23000").endsWith("127.0.0.1:23009");
+  }
+
+  @Test
+  void theLanAndKubernetesFilesParse() throws Exception {
+    Config lan = ClusterSettings.hazelcast(config(new JsonObject()
+        .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/multicast.xml")));
+    assertThat(lan.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isTrue();
+    assertThat(lan.getMultiMapConfigs()).containsKey("__vertx.subs");
+    Config kubernetes = ClusterSettings.hazelcast(config(new JsonObject()
+        .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/kubernetes.xml")));
+    assertThat(kubernetes.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled()).isTrue();
+    assertThat(kubernetes.getNetworkConfig().getJoin().getKubernetesConfig().getProperty("service-dns"))
+        .isEqualTo("fincloud-hazelcast.fincloud.svc.cluster.local");
+  }
+
+  @Test
+  void theEventBusListensOnAFreePortUnlessToldOtherwise() throws Exception {
+    EventBusOptions defaults = ClusterSettings.eventBus(config(new JsonObject()));
+    assertThat(defaults.getPort()).isZero();
+    assertThat(defaults.isSsl()).isFalse();
+    EventBusOptions fixed = ClusterSettings.eventBus(config(new JsonObject().put("FINCLOUD_EVENTBUS_HOST", "127.0.0.1")
+        .put("FINCLOUD_EVENTBUS_PORT", 5801).put("FINCLOUD_EVENTBUS_PUBLIC_HOST", "10.0.0.7")));
+    assertThat(fixed.getHost()).isEqualTo("127.0.0.1");
+    assertThat(fixed.getPort()).isEqualTo(5801);
+    assertThat(fixed.getClusterPublicHost()).isEqualTo("10.0.0.7");
+  }
+
+  @Test
+  void eventBusTlsRequiresClientCertificatesAndReadableFiles() throws Exception {
+    Path dir = Files.createTempDirectory("fincloud-tls");
+    for (String name : List.of("node.key", "node.pem", "ca.pem")) {
+      Files.writeString(dir.resolve(name), "");
+    }
+    JsonObject tls = new JsonObject().put("enabled", true).put("keyPath", dir.resolve("node.key").toString())
+        .put("certPath", dir.resolve("node.pem").toString()).put("caPath", dir.resolve("ca.pem").toString());
+    EventBusOptions options = ClusterSettings.eventBus(config(new JsonObject()
+        .put("cluster", new JsonObject().put("eventBusTls", tls))));
+    assertThat(options.isSsl()).isTrue();
+    assertThat(options.getClientAuth()).isEqualTo(ClientAuth.REQUIRED);
+
+    tls.put("caPath", dir.resolve("missing.pem").toString());
+    assertThatThrownBy(() -> ClusterSettings.eventBus(config(new JsonObject()
+        .put("cluster", new JsonObject().put("eventBusTls", tls)))))
+        .isInstanceOf(IOException.class).hasMessageContaining("caPath");
+  }
+}

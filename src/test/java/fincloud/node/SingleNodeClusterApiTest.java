@@ -1,0 +1,54 @@
+package fincloud.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fincloud.testkit.TestClient;
+import fincloud.testkit.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** GET /v1/cluster on a node that is not clustered: it lists itself. */
+@ExtendWith(VertxExtension.class)
+class SingleNodeClusterApiTest {
+  static TestNode node;
+  static TestClient http;
+
+  @BeforeAll
+  static void start(Vertx vertx) {
+    node = TestNode.start(vertx);
+    http = node.client();
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    node.stop();
+  }
+
+  @Test
+  void aSingleNodeListsItselfWithItsRoles() {
+    var response = http.get("acme-admin", "/v1/cluster");
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject cluster = response.bodyAsJsonObject();
+    assertThat(cluster.getBoolean("clustered")).isFalse();
+    JsonArray nodes = cluster.getJsonArray("nodes");
+    assertThat(nodes).hasSize(1);
+    JsonObject self = nodes.getJsonObject(0);
+    assertThat(self.getBoolean("self")).isTrue();
+    assertThat(self.getJsonArray("roles").getList()).containsExactly("gateway", "accounts", "payments", "risk", "audit");
+    assertThat(self.getString("joinedAt")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
+  }
+
+  @Test
+  void onlyAdminsMayListTheCluster() {
+    var response = http.get("acme-teller", "/v1/cluster");
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("FORBIDDEN");
+  }
+}
