@@ -367,7 +367,7 @@ class AccountsApiTest {
     assertProblem(lifecycle(GLOBEX, id, "freeze"), 404, "NOT_FOUND");
 
     List<Map<String, Object>> rows = TestSql.rows(node.pgUrl(), "SELECT tenant, actor, action, success, origin,"
-        + " request_id, data::text AS data FROM audit_outbox WHERE entity_type = 'account' AND entity_id = ?"
+        + " request_id, data::text AS data FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE entity_type = 'account' AND entity_id = ?"
         + " AND action LIKE 'ACCOUNT_%' ORDER BY id", id);
     assertThat(rows.stream().map(r -> r.get("action") + "/" + r.get("success") + "/" + r.get("tenant")))
         .containsExactly("ACCOUNT_OPENED/true/acme", "ACCOUNT_FROZEN/true/acme", "ACCOUNT_CLOSED/false/acme",
@@ -377,7 +377,7 @@ class AccountsApiTest {
     assertThat(new JsonObject((String) rows.get(0).get("data")).getString("currency")).isEqualTo("EUR");
     assertThat(new JsonObject((String) rows.get(2).get("data")).getString("code")).isEqualTo("BALANCE_NOT_ZERO");
     assertThat(rows.get(4)).containsEntry("actor", GLOBEX);
-    assertThat(TestSql.rows(node.pgUrl(), "SELECT action, success FROM audit_outbox WHERE entity_id = ?"
+    assertThat(TestSql.rows(node.pgUrl(), "SELECT action, success FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE entity_id = ?"
         + " AND action LIKE 'ACCOUNT_%' ORDER BY id", empty).stream().map(r -> r.get("action") + "/" + r.get("success")))
         .containsExactly("ACCOUNT_OPENED/true", "ACCOUNT_CLOSED/true", "ACCOUNT_FROZEN/false");
   }

@@ -1,5 +1,6 @@
 package fincloud.cluster;
 
+import fincloud.testkit.TestSql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
@@ -142,7 +143,7 @@ class ClusterIT {
     }
     assertThat(Api.column(cluster.pgUrl, "SELECT status || ' ' || coalesce(void_reason, '') FROM transfers WHERE id IN (" + ids + ")"))
         .hasSize(6).containsOnly("VOIDED EXPIRED");
-    assertThat(Api.number(cluster.pgUrl, "SELECT count(*) FROM audit_outbox WHERE action = 'TRANSFER_VOIDED' AND entity_id IN (" + ids + ")"))
+    assertThat(Api.number(cluster.pgUrl, "SELECT count(*) FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE action = 'TRANSFER_VOIDED' AND entity_id IN (" + ids + ")"))
         .as("each hold voided once").isEqualTo(6);
     assertThat(Api.number(cluster.pgUrl, "SELECT coalesce(sum(pending), 0) FROM accounts")).isZero();
     JsonObject seen = Api.get(node2, teller, "/v1/transfers/" + holds.get(0)).body();

@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.testkit.TestSql;
 import static fincloud.payments.LedgerFixture.eventually;
 import static fincloud.payments.LedgerFixture.key;
 import static fincloud.payments.LedgerFixture.problem;
@@ -79,7 +80,7 @@ class HoldExpiryTest {
       assertThat(transfer.getValue("postedAmount")).isNull();
       assertThat(viaFirst.outboxRows("TRANSFER_VOIDED", id)).as("voids of " + id).isEqualTo(1);
     }
-    assertThat(viaFirst.count("SELECT count(*) FROM audit_outbox WHERE action = 'TRANSFER_VOIDED' AND actor = 'system'"
+    assertThat(viaFirst.count("SELECT count(*) FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE action = 'TRANSFER_VOIDED' AND actor = 'system'"
         + " AND entity_id = ANY(?)", (Object) holds.toArray(String[]::new))).isEqualTo(holds.size());
     assertThat(viaFirst.transferById(lasting).getString("status")).isEqualTo("PENDING");
     viaFirst.assertBalance(payer, 10_000, 1);

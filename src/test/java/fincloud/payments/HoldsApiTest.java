@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.testkit.TestSql;
 import static fincloud.payments.LedgerFixture.TELLER;
 import static fincloud.payments.LedgerFixture.created;
 import static fincloud.payments.LedgerFixture.holdRequest;
@@ -320,7 +321,7 @@ class HoldsApiTest {
   private static String outboxData(String action, String transferId) {
     try (var connection = fincloud.node.DatabaseSettings.connect(node.pgUrl());
         var statement = connection.prepareStatement(
-            "SELECT data::text FROM audit_outbox WHERE action = ? AND entity_id = ?")) {
+            "SELECT data::text FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE action = ? AND entity_id = ?")) {
       statement.setString(1, action);
       statement.setString(2, transferId);
       try (var rows = statement.executeQuery()) {

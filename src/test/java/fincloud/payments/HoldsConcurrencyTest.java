@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.testkit.TestSql;
 import static fincloud.payments.LedgerFixture.TELLER;
 import static fincloud.payments.LedgerFixture.eventually;
 import static fincloud.payments.LedgerFixture.holdRequest;
@@ -261,11 +262,11 @@ class HoldsConcurrencyTest {
     assertThat(books.getLong("entries")).isEqualTo(2 * posted);
     // One outbox row per state a transfer reached, in the transaction that made it reach it.
     assertThat(ledger.count("""
-        SELECT count(*) FROM transfers t WHERE (SELECT count(*) FROM audit_outbox o WHERE o.entity_id = t.id
-          AND o.action = 'TRANSFER_' || t.status) <> 1""")).as("transfers without exactly one outbox row").isZero();
+        SELECT count(*) FROM transfers t WHERE (SELECT count(*) FROM %s o WHERE o.entity_id = t.id
+          AND o.action = 'TRANSFER_' || t.status) <> 1""".formatted(TestSql.AUDIT_FACTS))).as("transfers without exactly one outbox row").isZero();
     assertThat(ledger.count("""
-        SELECT count(*) FROM (SELECT entity_id FROM audit_outbox WHERE action IN ('TRANSFER_POSTED', 'TRANSFER_VOIDED')
-          GROUP BY entity_id HAVING count(*) > 1) settled_twice""")).isZero();
+        SELECT count(*) FROM (SELECT entity_id FROM %s AS facts WHERE action IN ('TRANSFER_POSTED', 'TRANSFER_VOIDED')
+          GROUP BY entity_id HAVING count(*) > 1) settled_twice""".formatted(TestSql.AUDIT_FACTS))).isZero();
     System.out.printf("%d transfers: %d posted, %d voided, %d pending%n", transfers.size(), posted,
         transfers.stream().filter(t -> t.getString("status").equals("VOIDED")).count(),
         transfers.stream().filter(t -> t.getString("status").equals("PENDING")).count());

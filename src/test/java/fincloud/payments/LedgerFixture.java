@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.testkit.TestSql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.node.DatabaseSettings;
@@ -153,7 +154,7 @@ final class LedgerFixture {
   }
 
   long outboxRows(String action, String entityId) {
-    return count("SELECT count(*) FROM audit_outbox WHERE action = ? AND entity_id = ?", action, entityId);
+    return count("SELECT count(*) FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE action = ? AND entity_id = ?", action, entityId);
   }
 
   static String key() {

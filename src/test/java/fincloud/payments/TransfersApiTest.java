@@ -195,7 +195,7 @@ class TransfersApiTest {
 
     String transferId = ok.bodyAsJsonObject().getString("id");
     List<Map<String, Object>> posted = TestSql.rows(node.pgUrl(),
-        "SELECT tenant, actor, action, entity_type, success, origin, request_id, data::text AS data FROM audit_outbox"
+        "SELECT tenant, actor, action, entity_type, success, origin, request_id, data::text AS data FROM " + TestSql.AUDIT_FACTS + " AS facts"
             + " WHERE entity_id = ?", transferId);
     assertThat(posted).hasSize(1);
     assertThat(posted.get(0)).containsEntry("tenant", "acme").containsEntry("actor", TELLER)
@@ -205,7 +205,7 @@ class TransfersApiTest {
     assertThat(new JsonObject((String) posted.get(0).get("data")).getLong("amount")).isEqualTo(60L);
 
     List<Map<String, Object>> rejected = TestSql.rows(node.pgUrl(),
-        "SELECT action, entity_type, success, data::text AS data FROM audit_outbox WHERE entity_id = ?"
+        "SELECT action, entity_type, success, data::text AS data FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE entity_id = ?"
             + " AND action = 'TRANSFER_REJECTED'", debit);
     assertThat(rejected).hasSize(1);
     assertThat(rejected.get(0)).containsEntry("entity_type", "account").containsEntry("success", false);

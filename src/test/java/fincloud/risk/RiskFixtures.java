@@ -1,5 +1,6 @@
 package fincloud.risk;
 
+import fincloud.testkit.TestSql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.node.DatabaseSettings;
@@ -82,7 +83,7 @@ final class RiskFixtures {
     List<JsonObject> rows = new ArrayList<>();
     try (Connection connection = DatabaseSettings.connect(pgUrl);
         PreparedStatement query = connection.prepareStatement(
-            "SELECT tenant, actor, entity_id, success, data::text FROM audit_outbox WHERE action = ? ORDER BY id")) {
+            "SELECT tenant, actor, entity_id, success, data::text FROM " + TestSql.AUDIT_FACTS + " AS facts WHERE action = ? ORDER BY id")) {
       query.setString(1, action);
       try (ResultSet result = query.executeQuery()) {
         while (result.next()) {

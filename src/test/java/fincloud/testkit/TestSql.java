@@ -15,6 +15,15 @@ public final class TestSql {
   private TestSql() {
   }
 
+  /**
+   * Every audit fact a node has written, sealed or not: the audit service moves outbox rows into
+   * the hash chain within about a second, so a test that checks what was audited reads both.
+   * Use it where a table name goes, followed by an alias.
+   */
+  public static final String AUDIT_FACTS = "(SELECT id, tenant, actor, action, entity_type, entity_id, success,"
+      + " origin, request_id, data FROM audit_outbox UNION ALL SELECT outbox_id, tenant, actor, action,"
+      + " entity_type, entity_id, success, origin, request_id, data FROM audit_log)";
+
   /** The rows of a query, each a column-name-to-value map in select order. */
   public static List<Map<String, Object>> rows(String pgUrl, String sql, Object... parameters) {
     try (Connection connection = DatabaseSettings.connect(pgUrl);
