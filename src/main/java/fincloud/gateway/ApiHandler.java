@@ -45,7 +45,7 @@ final class ApiHandler {
     this.guards = guards;
     this.authFailures = authFailures;
     this.callTimeoutMs = GatewayGuards.callTimeoutMs(config);
-    this.requests = new BusRequests(vertx, config, guards.breakers()::request);
+    this.requests = new BusRequests(vertx, config);
   }
 
   long timeoutMs() {
@@ -112,7 +112,8 @@ final class ApiHandler {
   private Future<Answer> forward(RoutingContext ctx, ApiRoute route, Admitted request) {
     long sent = System.nanoTime();
     boolean retriable = route.method() == io.vertx.core.http.HttpMethod.GET || request.caller().idempotencyKey() != null;
-    return requests.request(route.address(), request.message(), request.caller().toDeliveryOptions(), retriable)
+    return guards.breakers().call(route.address(), () ->
+            requests.request(route.address(), request.message(), request.caller().toDeliveryOptions(), retriable))
         .map(reply -> {
           RequestTelemetry.downstream(ctx, System.nanoTime() - sent, reply.headers().get(StageTimes.HEADER));
           return BusReply.read(reply);

@@ -29,16 +29,10 @@ import io.vertx.micrometer.backends.BackendRegistries;
  * first attempt's answer, not a conflict with itself.
  */
 final class BusRequests {
-  /** Sends one attempt: the plain event bus, or through the service's circuit breaker. */
-  interface Sender {
-    Future<Message<JsonObject>> send(String address, JsonObject body, DeliveryOptions options);
-  }
-
   private static final int NO_HANDLER_RETRIES = 3;
   private static final long MAX_BACKOFF_MS = 400;
 
   private final Vertx vertx;
-  private final Sender sender;
   private final long deadlineMs;
   private final long attemptTimeoutMs;
   private final Counter retriedTimeout;
@@ -46,12 +40,7 @@ final class BusRequests {
   private final Counter retriedInFlight;
 
   BusRequests(Vertx vertx, JsonObject config) {
-    this(vertx, config, (address, body, options) -> vertx.eventBus().request(address, body, options));
-  }
-
-  BusRequests(Vertx vertx, JsonObject config, Sender sender) {
     this.vertx = vertx;
-    this.sender = sender;
     this.deadlineMs = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
     this.attemptTimeoutMs = Math.min(deadlineMs,
         config.getJsonObject("gateway", new JsonObject()).getLong("attemptTimeoutMs", 3_000L));
@@ -102,7 +91,7 @@ final class BusRequests {
     a.number++;
     long timeout = a.retriable ? Math.min(attemptTimeoutMs, a.leftMs()) : a.leftMs();
     DeliveryOptions options = new DeliveryOptions(a.options).setSendTimeout(Math.max(1, timeout));
-    return sender.send(a.address, a.body, options).compose(
+    return vertx.eventBus().<JsonObject>request(a.address, a.body, options).compose(
         reply -> {
           if (a.timedOut && ownAttemptStillRunning(reply) && a.leftMs() > backoff(a.number)) {
             retriedInFlight.increment();

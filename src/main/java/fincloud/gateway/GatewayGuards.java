@@ -31,12 +31,14 @@ record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, ClientRat
   }
 
   /**
-   * How long the gateway waits for one service call: {@code gateway.breaker.timeoutMs}, never more
-   * than the request deadline {@code FINCLOUD_REQUEST_TIMEOUT_MS}.
+   * How long the gateway waits for one service call, its retries included (each attempt has its
+   * own, shorter timeout: {@code gateway.attemptTimeoutMs}): {@code gateway.breaker.timeoutMs},
+   * never more than the request deadline {@code FINCLOUD_REQUEST_TIMEOUT_MS}, which is its default.
    */
   static long callTimeoutMs(JsonObject config) {
+    long deadline = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
     long breaker = config.getJsonObject("gateway", new JsonObject()).getJsonObject("breaker", new JsonObject())
-        .getLong("timeoutMs", 5000L);
-    return Math.min(breaker, config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L));
+        .getLong("timeoutMs", deadline);
+    return Math.min(breaker, deadline);
   }
 }

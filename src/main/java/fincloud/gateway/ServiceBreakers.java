@@ -10,6 +10,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -66,10 +67,14 @@ final class ServiceBreakers {
     });
   }
 
-  /** An event-bus request through the breaker of the address's service. */
-  Future<Message<JsonObject>> request(String address, JsonObject body, DeliveryOptions delivery) {
+  /**
+   * One call to the address's service through its breaker: {@code request} may try several times
+   * (see {@link BusRequests}) and counts as one success or one failure. A {@code 503} answer is
+   * passed on to the client but counts as a failure.
+   */
+  Future<Message<JsonObject>> call(String address, Supplier<Future<Message<JsonObject>>> request) {
     String service = BusReply.service(address);
-    return of(service).<Message<JsonObject>>execute(() -> vertx.eventBus().<JsonObject>request(address, body, delivery)
+    return of(service).<Message<JsonObject>>execute(() -> request.get()
             .compose(reply -> "503".equals(reply.headers().get(BusReply.STATUS))
                 ? Future.failedFuture(new UnwellAnswer(reply)) : Future.succeededFuture(reply)))
         .recover(failure -> {

@@ -13,8 +13,6 @@ import io.vertx.micrometer.backends.BackendRegistries;
 public final class NodeMetrics {
   /** Round trip of payments' risk call (Timer, seconds). */
   public static final String RISK_LATENCY = "fincloud.risk.latency";
-  /** Age of the oldest audit outbox row not yet sealed into the chain (Gauge, seconds): for the audit service. */
-  public static final String AUDIT_LAG = "fincloud.audit.lag.seconds";
 
   private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
 
