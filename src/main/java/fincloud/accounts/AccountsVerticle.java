@@ -67,6 +67,11 @@ public class AccountsVerticle extends VerticleBase {
   }
 
   private Future<Answer> entries(RequestContext caller, JsonObject request) {
+    if (!isEntryPosition(request.getJsonObject("query").getString("after"))) {
+      // A cursor of another list (an account's or a transfer's id) would not be a number here.
+      return Future.succeededFuture(Answer.problem(ErrorCode.VALIDATION_FAILED, "cursor is not one this list gave",
+          caller.requestId(), new JsonObject().put("field", "cursor")));
+    }
     return AccountRepository.find(pool, id(request), caller.tenant()).compose(account -> account == null
         ? Future.succeededFuture(notFound(caller, id(request)))
         : AccountRepository.entries(pool, id(request), Page.from(request.getJsonObject("query"))).map(Answer::ok));
@@ -105,6 +110,18 @@ public class AccountsVerticle extends VerticleBase {
                 .put("currencies", lines)))
         .eventually(() -> connection.query("ROLLBACK").execute().eventually(connection::close))
         .map(Answer::ok));
+  }
+
+  private static boolean isEntryPosition(String after) {
+    if (after == null) {
+      return true;
+    }
+    try {
+      Long.parseLong(after);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static String id(JsonObject request) {

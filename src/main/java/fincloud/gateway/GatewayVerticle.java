@@ -6,11 +6,13 @@ import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -45,7 +47,10 @@ public class GatewayVerticle extends VerticleBase {
                 .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
                 .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
                 .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-                .setCompressionSupported(false))
+                .setCompressionSupported(false)
+                // HTTP/1.1 only: Vert.x's h2c upgrade answers a half-formed "Upgrade: h2c" with a bare 400.
+                .setHttp2ClearTextEnabled(false))
+            .invalidRequestHandler(new MalformedRequests())
             .requestHandler(router(tokens))
             .listen())
         .onSuccess(listening -> server = listening);
@@ -62,9 +67,12 @@ public class GatewayVerticle extends VerticleBase {
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
         .handler(tokens::handle);
     for (ApiRoute route : Routes.ALL) {
-      router.route(route.method(), route.path())
-          .handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()))
-          .handler(ctx -> api.handle(ctx, route));
+      Route forwarded = router.route(route.method(), route.path());
+      if (route.method() != HttpMethod.GET) {
+        // A GET has no body to read; BodyHandler would even throw on a GET that claims a form body.
+        forwarded.handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()));
+      }
+      forwarded.handler(ctx -> api.handle(ctx, route));
     }
     router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "UP").encode()));
@@ -78,6 +86,8 @@ public class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> HttpAnswers.problem(ctx, ErrorCode.PAYLOAD_TOO_LARGE,
         "the body is larger than this route accepts"));
     router.errorHandler(400, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED, "malformed request"));
+    router.errorHandler(417, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED,
+        "the only expectation supported is 'Expect: 100-continue'"));
     router.errorHandler(500, this::unexpected);
     return router;
   }

@@ -12,7 +12,8 @@ import java.io.IOException;
 
 /**
  * Parses a request body strictly: one JSON object, no duplicate keys (which parsers disagree
- * about), nothing after it. Depth and number length are bounded by Jackson's read constraints.
+ * about), nothing after it, and no string PostgreSQL cannot keep as sent (U+0000, unpaired
+ * surrogates: I-JSON, RFC 7493). Depth and number length are bounded by Jackson's read constraints.
  */
 final class JsonBodies {
   private static final JsonFactory STRICT = JsonFactory.builder()
@@ -30,7 +31,19 @@ final class JsonBodies {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body must be a JSON object");
       }
-      parser.skipChildren();
+      for (int depth = 1; depth > 0; ) {
+        JsonToken token = parser.nextToken();
+        if (token == null) {
+          throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body ends inside its JSON object");
+        }
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+          depth++;
+        } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+          depth--;
+        } else if (token == JsonToken.FIELD_NAME || token == JsonToken.VALUE_STRING) {
+          storable(parser.getText());
+        }
+      }
       if (parser.nextToken() != null) {
         throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body has data after its JSON object");
       }
@@ -39,5 +52,21 @@ final class JsonBodies {
           + e.getMessage().lines().findFirst().orElse(""));
     }
     return new JsonObject(body);
+  }
+
+  /** PostgreSQL refuses U+0000 in text and jsonb, and would store an unpaired surrogate as '?'. */
+  private static void storable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1));
+      if (c == 0 || (Character.isSurrogate(c) && !paired)) {
+        throw new ServiceException(ErrorCode.VALIDATION_FAILED,
+            "the body has a string with U+0000 or an unpaired surrogate, which is not kept as sent");
+      }
+      if (paired) {
+        i++;
+      }
+    }
   }
 }
