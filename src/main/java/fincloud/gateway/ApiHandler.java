@@ -141,12 +141,16 @@ final class ApiHandler {
       return null;
     }
     boolean empty = ctx.body().buffer() == null || ctx.body().length() <= 0;
+    String type = ctx.request().getHeader("Content-Type");
+    // The media type itself, without parameters: "application/jsonx" or "application/json-patch+json" is not JSON.
+    boolean json = type != null && type.split(";", 2)[0].trim().equalsIgnoreCase("application/json");
+    // BodyHandler decodes a form or multipart body into attributes and leaves no buffer: it was sent all the same
+    // (ignoring it would, say, post a whole hold when the client asked for part of it).
+    if (!json && (!empty || declaresBody(ctx.request()))) {
+      throw new ServiceException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
+    }
     if (empty && (route.schema() == null || schemas.acceptsEmpty(route.schema()))) {
       return new JsonObject();
-    }
-    String type = ctx.request().getHeader("Content-Type");
-    if (!empty && (type == null || !type.toLowerCase().startsWith("application/json"))) {
-      throw new ServiceException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
     }
     JsonObject body = JsonBodies.parseObject(ctx.body().buffer());
     if (route.schema() == null) {
@@ -158,6 +162,11 @@ final class ApiHandler {
       schemas.validate(route.schema(), body);
     }
     return body;
+  }
+
+  private static boolean declaresBody(io.vertx.core.http.HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return request.getHeader("Transfer-Encoding") != null || (length != null && !length.trim().equals("0"));
   }
 
   private static String idempotencyKey(RoutingContext ctx, ApiRoute route) {
@@ -194,6 +203,17 @@ final class ApiHandler {
 
   private static JsonObject query(RoutingContext ctx, ApiRoute route) {
     JsonObject query = new JsonObject();
+    try {
+      ctx.request().params().forEach((name, value) -> {
+        if (value.indexOf('\u0000') >= 0) {
+          throw new ServiceException(ErrorCode.VALIDATION_FAILED, name + " must not contain U+0000",
+              new JsonObject().put("field", name));
+        }
+      });
+    } catch (IllegalArgumentException badEscape) {
+      throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the query string is not valid percent-encoding",
+          new JsonObject().put("field", "query"));
+    }
     if (!route.paged()) {
       // Reads that page otherwise (the audit log, by seq) or filter take their parameters as sent,
       // first value of each; the service validates them.

@@ -9,12 +9,14 @@ import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -65,6 +67,7 @@ public class GatewayVerticle extends VerticleBase {
           return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
+            .invalidRequestHandler(new MalformedRequests())
             .requestHandler(router = router(tokens))
             .listen())
         .onSuccess(listening -> server = listening);
@@ -92,7 +95,9 @@ public class GatewayVerticle extends VerticleBase {
         .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
         .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-        .setCompressionSupported(false);
+        .setCompressionSupported(false)
+        // HTTP/1.1 only: Vert.x's h2c upgrade answers a half-formed "Upgrade: h2c" with a bare 400.
+        .setHttp2ClearTextEnabled(false);
     JsonObject tls = config().getJsonObject("gateway", new JsonObject()).getJsonObject("tls", new JsonObject());
     String cert = tls.getString("certPath");
     String key = tls.getString("keyPath");
@@ -124,9 +129,12 @@ public class GatewayVerticle extends VerticleBase {
     router.get(Routes.AUDIT_EXPORT.path()).handler(auditStreams::export);
     router.get(Routes.AUDIT_STREAM.path()).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
-      router.route(route.method(), route.path())
-          .handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()))
-          .handler(ctx -> api.handle(ctx, route));
+      Route forwarded = router.route(route.method(), route.path());
+      if (route.method() != HttpMethod.GET) {
+        // A GET has no body to read; BodyHandler would even throw on a GET that claims a form body.
+        forwarded.handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()));
+      }
+      forwarded.handler(ctx -> api.handle(ctx, route));
     }
     router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "UP").encode()));
@@ -147,6 +155,8 @@ public class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> HttpAnswers.problem(ctx, ErrorCode.PAYLOAD_TOO_LARGE,
         "the body is larger than this route accepts"));
     router.errorHandler(400, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED, "malformed request"));
+    router.errorHandler(417, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED,
+        "the only expectation supported is 'Expect: 100-continue'"));
     router.errorHandler(500, this::unexpected);
     return router;
   }

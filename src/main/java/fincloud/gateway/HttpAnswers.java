@@ -31,6 +31,6 @@ final class HttpAnswers {
   }
 
   static String requestId(RoutingContext ctx) {
-    return ctx.get(RequestIds.KEY);
+    return RequestIds.of(ctx);
   }
 }

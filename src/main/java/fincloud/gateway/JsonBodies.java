@@ -12,8 +12,8 @@ import java.io.IOException;
 
 /**
  * Parses a request body strictly: one JSON object, no duplicate keys (which parsers disagree
- * about), no U+0000 or unpaired surrogate in any string, nothing after it. Depth and number
- * length are bounded by Jackson's read constraints.
+ * about), nothing after it, and no string PostgreSQL cannot keep as sent (U+0000, unpaired
+ * surrogates: I-JSON, RFC 7493). Depth and number length are bounded by Jackson's read constraints.
  */
 final class JsonBodies {
   private static final JsonFactory STRICT = JsonFactory.builder()
@@ -31,7 +31,19 @@ final class JsonBodies {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body must be a JSON object");
       }
-      checkStrings(parser);
+      for (int depth = 1; depth > 0; ) {
+        JsonToken token = parser.nextToken();
+        if (token == null) {
+          throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body ends inside its JSON object");
+        }
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+          depth++;
+        } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+          depth--;
+        } else if (token == JsonToken.FIELD_NAME || token == JsonToken.VALUE_STRING) {
+          storable(parser.getText());
+        }
+      }
       if (parser.nextToken() != null) {
         throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body has data after its JSON object");
       }
@@ -42,47 +54,19 @@ final class JsonBodies {
     return new JsonObject(body);
   }
 
-  /**
-   * Reads to the end of the object that has just started, checking every name and string: PostgreSQL
-   * text and jsonb cannot hold U+0000 (a 5xx at write time), and an unpaired surrogate is no Unicode
-   * character (it would be stored as '?', not as answered). Both are the client's mistake.
-   */
-  private static void checkStrings(JsonParser parser) throws IOException {
-    int depth = 1;
-    while (depth > 0) {
-      JsonToken token = parser.nextToken();
-      if (token == null) {
-        throw new ServiceException(ErrorCode.VALIDATION_FAILED, "the body is not valid JSON: it ends too early");
-      }
-      switch (token) {
-        case START_OBJECT, START_ARRAY -> depth++;
-        case END_OBJECT, END_ARRAY -> depth--;
-        case FIELD_NAME, VALUE_STRING -> {
-          if (!storable(parser.getText())) {
-            throw new ServiceException(ErrorCode.VALIDATION_FAILED,
-                "the body contains U+0000 or an unpaired surrogate (\\uD800-\\uDFFF), which cannot be stored");
-          }
-        }
-        default -> {
-          // numbers, booleans and null need no check
-        }
-      }
-    }
-  }
-
-  private static boolean storable(String text) {
+  /** PostgreSQL refuses U+0000 in text and jsonb, and would store an unpaired surrogate as '?'. */
+  private static void storable(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '\0' || Character.isLowSurrogate(c)) {
-        return false;
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1));
+      if (c == 0 || (Character.isSurrogate(c) && !paired)) {
+        throw new ServiceException(ErrorCode.VALIDATION_FAILED,
+            "the body has a string with U+0000 or an unpaired surrogate, which is not kept as sent");
       }
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
-          return false;
-        }
+      if (paired) {
         i++;
       }
     }
-    return true;
   }
 }

@@ -13,10 +13,23 @@ final class RequestIds implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    of(ctx);
+    ctx.next();
+  }
+
+  /**
+   * The request's id, given now if it has none yet: a request that matches no route at all (a
+   * request target of {@code *}) reaches the error handlers without passing through this handler.
+   */
+  static String of(RoutingContext ctx) {
+    String known = ctx.get(KEY);
+    if (known != null) {
+      return known;
+    }
     String given = ctx.request().getHeader(HEADER);
     String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
     ctx.put(KEY, id);
     ctx.response().putHeader(HEADER, id);
-    ctx.next();
+    return id;
   }
 }
