@@ -136,18 +136,6 @@ public class AccountsVerticle extends VerticleBase {
         .map(Answer::ok));
   }
 
-  private static boolean isEntryPosition(String after) {
-    if (after == null) {
-      return true;
-    }
-    try {
-      Long.parseLong(after);
-      return true;
-    } catch (NumberFormatException e) {
-      return false;
-    }
-  }
-
   private static String id(JsonObject request) {
     return request.getJsonObject("path").getString("id");
   }
