@@ -72,7 +72,9 @@ class AuthorizationMatrixTest {
             || (knownValid(route) && response.status() / 100 != 2)) {
           wrong.add("an allowed call was refused: " + at);
         }
-        if (otherTenant && response.status() / 100 == 2) {
+        // The audit log records the caller's own requests, ids of others' resources it named included;
+        // Contract.violations has checked that each record is of the caller's chain.
+        if (otherTenant && response.status() / 100 == 2 && !route.path().startsWith("/v1/audit/")) {
           acmeDataIn(request, response).forEach(id -> wrong.add("acme's " + id + " in an answer to globex: " + at));
         }
       }

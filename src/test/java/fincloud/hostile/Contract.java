@@ -131,6 +131,14 @@ final class Contract {
 
   /** Tenant fields and resource ids anywhere in an answer must all be the caller's. */
   private static void foreign(Object value, String tenant, HostileNode node, List<String> wrong) {
+    if (value instanceof JsonObject object && object.containsKey("seq") && object.containsKey("prevHash")) {
+      // An audit record of the caller's chain records what the caller asked, which may name ids it
+      // does not own (its refused transfer from another tenant's account): only its chain must be the caller's.
+      if (!tenant.equals(object.getValue("tenant"))) {
+        wrong.add("an audit record of tenant " + object.getValue("tenant") + " in an answer to " + tenant);
+      }
+      return;
+    }
     if (value instanceof JsonObject object) {
       object.forEach(e -> {
         if (e.getKey().equals("metadata")) {
