@@ -3,6 +3,7 @@ package fincloud.gateway;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
@@ -16,8 +17,16 @@ import java.io.IOException;
  * surrogates: I-JSON, RFC 7493). Depth and number length are bounded by Jackson's read constraints.
  */
 final class JsonBodies {
+  /**
+   * Bodies nest a few levels (a batch's items' metadata); 64 leaves room for any sane metadata and
+   * keeps every record that embeds a body (audit data, stored answers) well inside Jackson's limit
+   * of 1000 levels when it is written again.
+   */
+  static final int MAX_DEPTH = 64;
   private static final JsonFactory STRICT = JsonFactory.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+      .build();
 
   private JsonBodies() {
   }
