@@ -124,9 +124,7 @@ final class RiskClient {
     long started = System.nanoTime();
     @SuppressWarnings("unchecked")
     Future<JsonObject>[] sent = new Future[1];
-    return breaker.<JsonObject>execute(() -> sent[0] = ask(caller, request)
-            .recover(failure -> neverDelivered(failure) ? ask(caller, request) : Future.failedFuture(failure))
-            .map(Message::body))
+    return breaker.<JsonObject>execute(() -> sent[0] = askUntilDelivered(caller, request, 0).map(Message::body))
         .map(reply -> new Scores(reply.getJsonArray("decisions").stream().map(d -> (JsonObject) d).toList(),
             reply.getJsonArray("reservations", new JsonArray()), false))
         .recover(failure -> {
@@ -146,13 +144,21 @@ final class RiskClient {
         });
   }
 
+  /** Asks again, after 50, 100 and 200 ms, while no node runs risk yet (see {@link #neverDelivered}). */
+  private Future<Message<JsonObject>> askUntilDelivered(RequestContext caller, JsonObject request, int retries) {
+    return ask(caller, request).recover(failure -> neverDelivered(failure) && retries < 3
+        ? vertx.timer(50L << retries).compose(waited -> askUntilDelivered(caller, request, retries + 1))
+        : Future.failedFuture(failure));
+  }
+
   private Future<Message<JsonObject>> ask(RequestContext caller, JsonObject request) {
     return vertx.eventBus().request(Addresses.RISK_SCORE, request, caller.toDeliveryOptions().setSendTimeout(replyTimeoutMs));
   }
 
   /**
-   * A request that found no risk consumer (a node just left, or is still starting) reached no one
-   * and took no velocity slot, so it is asked once more, of the next node, before the fallback.
+   * A request that found no risk consumer (a node just left, or is still starting, or its
+   * registration has not reached this node yet) reached no one and took no velocity slot, so it is
+   * asked again, a few times, before the fallback.
    * A timeout is not retried: risk may have scored it and taken slots.
    */
   private static boolean neverDelivered(Throwable failure) {

@@ -47,8 +47,12 @@ final class Api {
   }
 
   static Reply post(NodeProcess node, String token, String path, JsonObject body) {
+    return post(node, token, path, body, UUID.randomUUID().toString());
+  }
+
+  static Reply post(NodeProcess node, String token, String path, JsonObject body, String idempotencyKey) {
     return call(HttpRequest.newBuilder(node.uri(path)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/json").header("Idempotency-Key", UUID.randomUUID().toString())
+        .header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey)
         .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
@@ -61,14 +65,33 @@ final class Api {
     return reply.body().getString("id");
   }
 
-  /** An IMMEDIATE transfer; fails the test unless 201. */
+  /**
+   * An IMMEDIATE transfer; fails the test unless 201. A refusal by the risk fallback says "retry
+   * later" and is not kept for the key: like a client, this retries it with the same key for a
+   * while (a cluster just formed may not yet route to risk on another node).
+   */
   static JsonObject transfer(NodeProcess node, String token, String debit, String credit, long amount, String currency) {
-    Reply reply = post(node, token, "/v1/transfers", new JsonObject().put("debitAccountId", debit)
-        .put("creditAccountId", credit).put("amount", amount).put("currency", currency));
+    JsonObject body = new JsonObject().put("debitAccountId", debit).put("creditAccountId", credit)
+        .put("amount", amount).put("currency", currency);
+    String key = UUID.randomUUID().toString();
+    Reply reply = post(node, token, "/v1/transfers", body, key);
+    for (int retry = 0; retry < 20 && reply.status() == 422 && reply.body().getBoolean("fallback", false); retry++) {
+      sleep(500);
+      reply = post(node, token, "/v1/transfers", body, key);
+    }
     if (reply.status() != 201) {
       throw new AssertionError("transfer: " + reply);
     }
     return reply.body();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static Reply call(HttpRequest.Builder request) {
