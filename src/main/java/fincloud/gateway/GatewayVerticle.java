@@ -42,11 +42,15 @@ public class GatewayVerticle extends VerticleBase {
   private GatewayGuards guards;
   private TokenVerifier.External external;
   private Router router;
+  private ReadDeadlines deadlines;
 
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, config());
     guards = GatewayGuards.of(vertx, config());
+    JsonObject gateway = config().getJsonObject("gateway", new JsonObject());
+    deadlines = new ReadDeadlines(vertx, gateway.getLong("requestReadTimeoutMs", 10_000L),
+        gateway.getLong("idleTimeoutSeconds", 60L) * 1000);
     external = GatewayKeys.external(vertx, config());
     if (external != null) {
       // Not waited for: without the provider the built-in tokens still work, and a token naming a
@@ -65,6 +69,7 @@ public class GatewayVerticle extends VerticleBase {
           return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
+            .connectionHandler(deadlines::connected)
             .requestHandler(router = router(tokens))
             .listen())
         .onSuccess(listening -> server = listening);
@@ -85,13 +90,21 @@ public class GatewayVerticle extends VerticleBase {
 
   /**
    * HTTPS when {@code gateway.tls.certPath} and {@code gateway.tls.keyPath} name a PEM certificate
-   * (chain) and its PEM private key; plain HTTP otherwise.
+   * (chain) and its PEM private key; plain HTTP otherwise. A connection that neither sends nor
+   * receives for {@code gateway.idleTimeoutSeconds} is closed (without it, idle connections were
+   * held for ever: a flood of them ends only at the process's file limit); slow ones are cut by
+   * {@link ReadDeadlines}. HTTP/1.1 only: with cleartext HTTP/2 (h2c) on, Vert.x sets a connection
+   * up only once its first request's headers are in, too late for the first deadline; no client
+   * of the API uses h2c.
    */
   private HttpServerOptions serverOptions() {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
         .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
+        .setIdleTimeout(config().getJsonObject("gateway", new JsonObject()).getInteger("idleTimeoutSeconds", 60))
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setHttp2ClearTextEnabled(false)
         .setCompressionSupported(false);
     JsonObject tls = config().getJsonObject("gateway", new JsonObject()).getJsonObject("tls", new JsonObject());
     String cert = tls.getString("certPath");
@@ -107,7 +120,7 @@ public class GatewayVerticle extends VerticleBase {
 
   private Router router(TokenEndpoint tokens) {
     Router router = Router.router(vertx);
-    router.route().handler(new RequestIds()).handler(new RequestTelemetry());
+    router.route().handler(deadlines).handler(new RequestIds()).handler(new RequestTelemetry());
     // The bound applies before any body is read; operators still reach health and metrics. (A
     // route without a path, so that the HTTP metrics keep the API route alone as their label.)
     router.route().handler(ctx -> {
