@@ -44,11 +44,15 @@ public class GatewayVerticle extends VerticleBase {
   private GatewayGuards guards;
   private TokenVerifier.External external;
   private Router router;
+  private ReadDeadlines deadlines;
 
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, config());
     guards = GatewayGuards.of(vertx, config());
+    JsonObject gateway = config().getJsonObject("gateway", new JsonObject());
+    deadlines = new ReadDeadlines(vertx, gateway.getLong("requestReadTimeoutMs", 10_000L),
+        gateway.getLong("idleTimeoutSeconds", 60L) * 1000);
     external = GatewayKeys.external(vertx, config());
     if (external != null) {
       // Not waited for: without the provider the built-in tokens still work, and a token naming a
@@ -68,6 +72,7 @@ public class GatewayVerticle extends VerticleBase {
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .invalidRequestHandler(new MalformedRequests())
+            .connectionHandler(deadlines::connected)
             .requestHandler(router = router(tokens))
             .listen())
         .onSuccess(listening -> server = listening);
@@ -88,13 +93,20 @@ public class GatewayVerticle extends VerticleBase {
 
   /**
    * HTTPS when {@code gateway.tls.certPath} and {@code gateway.tls.keyPath} name a PEM certificate
-   * (chain) and its PEM private key; plain HTTP otherwise.
+   * (chain) and its PEM private key; plain HTTP otherwise. A connection that neither sends nor
+   * receives for {@code gateway.idleTimeoutSeconds} is closed (without it, idle connections were
+   * held for ever: a flood of them ends only at the process's file limit); slow ones are cut by
+   * {@link ReadDeadlines}. HTTP/1.1 only: with cleartext HTTP/2 (h2c) on, Vert.x sets a connection
+   * up only once its first request's headers are in, too late for the first deadline; no client
+   * of the API uses h2c.
    */
   private HttpServerOptions serverOptions() {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
         .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
+        .setIdleTimeout(config().getJsonObject("gateway", new JsonObject()).getInteger("idleTimeoutSeconds", 60))
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setCompressionSupported(false)
         // HTTP/1.1 only: Vert.x's h2c upgrade answers a half-formed "Upgrade: h2c" with a bare 400.
         .setHttp2ClearTextEnabled(false);
@@ -112,7 +124,7 @@ public class GatewayVerticle extends VerticleBase {
 
   private Router router(TokenEndpoint tokens) {
     Router router = Router.router(vertx);
-    router.route().handler(new RequestIds()).handler(new RequestTelemetry());
+    router.route().handler(deadlines).handler(new RequestIds()).handler(new RequestTelemetry());
     // The bound applies before any body is read; operators still reach health and metrics. (A
     // route without a path, so that the HTTP metrics keep the API route alone as their label.)
     router.route().handler(ctx -> {

@@ -11,6 +11,7 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +92,17 @@ public final class Main {
     EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir(), config.json().getInteger("FINCLOUD_PG_PORT", 0));
     Migrations.migrate(embedded.url());
     LOG.info("PostgreSQL is serving {} (also in {}/postgres.url)", embedded.url(), config.dataDir());
+    AtomicBoolean stopping = new AtomicBoolean();
+    // A server that dies (kill -9, OOM killer) takes this process with it, so that whatever
+    // supervises it sees the failure and starts it again (the start waits out the dead server).
+    embedded.server().ifPresent(server -> server.onExit().thenRun(() -> {
+      if (!stopping.get()) {
+        LOG.error("the PostgreSQL server (pid {}) exited: stopping", server.pid());
+        Runtime.getRuntime().halt(1);
+      }
+    }));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
       try {
         embedded.close();
       } catch (Exception e) {

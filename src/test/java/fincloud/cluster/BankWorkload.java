@@ -31,6 +31,10 @@ final class BankWorkload implements AutoCloseable {
   record Acked(String key, String transferId) {
   }
 
+  /** A transfer whose every attempt was told to try again or went unanswered: it may or may not have taken effect. */
+  record Unanswered(String key, JsonObject body) {
+  }
+
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   final List<NodeProcess> gateways = new CopyOnWriteArrayList<>();
@@ -40,6 +44,7 @@ final class BankWorkload implements AutoCloseable {
   private final AtomicInteger nextGateway = new AtomicInteger();
   private final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
   final ConcurrentLinkedQueue<Acked> acked = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<Unanswered> unanswered = new ConcurrentLinkedQueue<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
 
@@ -110,16 +115,19 @@ final class BankWorkload implements AutoCloseable {
       JsonObject body = new JsonObject().put("debitAccountId", accounts.get(debit))
           .put("creditAccountId", accounts.get(credit)).put("amount", 1 + random.nextInt(50))
           .put("currency", currency).put("reference", key);
-      for (int attempt = 0; attempt < 20; attempt++) {
+      boolean answered = false;
+      for (int attempt = 0; attempt < 20 && !answered; attempt++) {
         Answer answer = send("POST", "/v1/transfers", body, key);
         if (answer.status == 201) {
           acked.add(new Acked(key, answer.body.getString("id")));
-          break;
         }
-        if (!answer.tryAgain()) {
-          break;
+        answered = !answer.tryAgain();
+        if (!answered) {
+          NodeProcess.sleep(100);
         }
-        NodeProcess.sleep(100);
+      }
+      if (!answered) {
+        unanswered.add(new Unanswered(key, body));
       }
     }
   }

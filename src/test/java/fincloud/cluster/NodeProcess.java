@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,12 +25,19 @@ import java.util.concurrent.TimeUnit;
 final class NodeProcess {
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  /** Every JVM started, killed when the test JVM exits however it ends (a timeout, Ctrl-C). */
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "kill-node-jvms"));
+  }
 
   final String name;
   final int httpPort;
   private final Map<String, String> env;
   private final List<String> args;
   private final Path log;
+  private List<String> jvmOptions = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
   private Process process;
 
   NodeProcess(String name, int httpPort, Map<String, String> env, List<String> args, Path dir) {
@@ -49,16 +58,25 @@ final class NodeProcess {
     return jar;
   }
 
+  /** Replaces the JVM options (default: a small heap, serial GC, the quick compiler only). */
+  NodeProcess jvmOptions(List<String> options) {
+    jvmOptions = List.copyOf(options);
+    return this;
+  }
+
   NodeProcess start() {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(env);
     try {
-      process = builder.start();
+      Process started = builder.start();
+      LIVE.add(started);
+      started.onExit().thenRun(() -> LIVE.remove(started));
+      process = started;
     } catch (IOException e) {
       throw new IllegalStateException("could not start " + name, e);
     }
@@ -110,6 +128,25 @@ final class NodeProcess {
 
   boolean alive() {
     return process != null && process.isAlive();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Sends a signal by name (STOP, CONT, ...) with kill(1). */
+  void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** kill -9. */

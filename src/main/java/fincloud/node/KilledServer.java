@@ -1,0 +1,123 @@
+package fincloud.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a PostgreSQL server killed with kill -9 leaves in its data directory, and the wait until a
+ * new server may start there. A new postmaster refuses to start while the pid in
+ * {@code postmaster.pid} answers a signal, which a killed process does until its parent reaps it
+ * (here init, which may take seconds, or never in a container without one), or while the killed
+ * server's backends, which notice their postmaster's death only a moment later, are still attached
+ * to its shared memory; and pg_ctl's refusal surfaced only as a connect timeout a minute later.
+ * So the start waits until no process uses the old shared memory, and then removes a lock file
+ * whose pid is a zombie or another program (Linux: {@code /proc}; elsewhere PostgreSQL decides
+ * alone). A live postmaster on the same data is never touched.
+ */
+final class KilledServer {
+  private static final Logger LOG = LoggerFactory.getLogger(KilledServer.class);
+  private static final Path PROC = Path.of("/proc");
+
+  private enum Holder { GONE, ZOMBIE, THIS_SERVER, ANOTHER_PROGRAM }
+
+  private KilledServer() {
+  }
+
+  /** Blocking. Returns once no process of an earlier server holds the data directory; throws if one still does after {@code within}. */
+  static void awaitGone(Path pgData, Duration within) throws IOException {
+    Path pidFile = pgData.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pidFile) || !Files.isDirectory(PROC.resolve("self"))) {
+      return;
+    }
+    List<String> lines = Files.readAllLines(pidFile);
+    if (lines.isEmpty() || lines.get(0).isBlank()) {
+      return;
+    }
+    long pid = Long.parseLong(lines.get(0).trim());
+    String[] shm = lines.size() > 6 ? lines.get(6).trim().split("\\s+") : new String[0];
+    String shmId = shm.length == 2 ? shm[1] : null;
+    long started = System.nanoTime();
+    long deadline = started + within.toNanos();
+    boolean waited = false;
+    while (true) {
+      Holder holder = holder(pid, pgData);
+      long attached = attachments(shmId);
+      if (attached == 0 && holder == Holder.GONE) {
+        break;
+      }
+      if (attached == 0 && holder != Holder.THIS_SERVER) {
+        // Nothing uses the old server's memory; the pid that PostgreSQL would take for a running
+        // postmaster is a killed one not yet reaped, or was reused: the lock file is stale.
+        LOG.warn("{} names pid {}, which is {}: removing the stale lock file", pidFile, pid,
+            holder == Holder.ZOMBIE ? "a killed process not yet reaped" : "another program now");
+        Files.deleteIfExists(pidFile);
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(holder == Holder.THIS_SERVER
+            ? "PostgreSQL (pid " + pid + ") still runs on " + pgData + ": stop it first"
+            : attached + " processes of a killed PostgreSQL server still use its shared memory (id " + shmId
+                + "); end them (ps -ef | grep 'postgres:') and start again");
+      }
+      sleep();
+      waited = true;
+    }
+    if (waited) {
+      LOG.info("waited {} ms for the processes of an earlier PostgreSQL server (pid {}) to go away",
+          (System.nanoTime() - started) / 1_000_000, pid);
+    }
+  }
+
+  private static Holder holder(long pid, Path pgData) {
+    Path process = PROC.resolve(Long.toString(pid));
+    try {
+      String stat = Files.readString(process.resolve("stat"));
+      // pid (comm) state ...: comm may hold spaces and parentheses, so read after the last ')'.
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      if (state == 'Z' || state == 'X') {
+        return Holder.ZOMBIE;
+      }
+      // The postmaster's command line names its data directory (-D); its backends' do not.
+      String command = Files.readString(process.resolve("cmdline")).replace('\0', ' ');
+      return command.contains(pgData.toString()) ? Holder.THIS_SERVER : Holder.ANOTHER_PROGRAM;
+    } catch (IOException | RuntimeException gone) {
+      return Holder.GONE;
+    }
+  }
+
+  /** Processes attached to a System V shared memory segment (0 when it is gone or unknown). */
+  private static long attachments(String shmId) {
+    if (shmId == null) {
+      return 0;
+    }
+    try {
+      List<String> rows = Files.readAllLines(PROC.resolve("sysvipc/shm"));
+      List<String> header = List.of(rows.get(0).trim().split("\\s+"));
+      int idColumn = header.indexOf("shmid");
+      int attachColumn = header.indexOf("nattch");
+      for (String row : rows.subList(1, rows.size())) {
+        String[] fields = row.trim().split("\\s+");
+        if (fields[idColumn].equals(shmId)) {
+          return Long.parseLong(fields[attachColumn]);
+        }
+      }
+      return 0;
+    } catch (IOException | RuntimeException unreadable) {
+      return 0;
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for an earlier PostgreSQL server to go away", e);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package fincloud.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fincloud.testkit.TestClient;
+import fincloud.testkit.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Slow and silent clients are cut loose (a node with a read deadline of 500 ms, an idle timeout of
+ * 3 s and room for two requests in flight): a connection that sends nothing, headers trickled
+ * byte by byte, and a body that never completes are closed by the node; the in-flight slots the
+ * slow bodies held are free again; a kept-alive connection may pause between requests for longer
+ * than the read deadline, and is closed once silent.
+ */
+@ExtendWith(VertxExtension.class)
+class ReadDeadlinesTest {
+  static TestNode node;
+  static TestClient http;
+
+  @BeforeAll
+  static void start(Vertx vertx) {
+    node = TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject()
+        .put("maxInFlight", 2).put("requestReadTimeoutMs", 500).put("idleTimeoutSeconds", 3)));
+    http = node.client();
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    node.stop();
+  }
+
+  @Test
+  void aConnectionThatSendsNothingIsClosed() throws IOException {
+    try (Socket socket = connect()) {
+      assertThat(readUntilClosed(socket)).isEmpty();
+    }
+  }
+
+  @Test
+  void headersTrickledByteByByteAreCut() throws IOException {
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+      socket.setSoTimeout(100);
+      boolean closed = false;
+      for (int i = 0; i < 300 && !closed; i++) {
+        try {
+          socket.getOutputStream().write('a');
+          closed = socket.getInputStream().read() < 0;
+        } catch (SocketTimeoutException stillOpen) {
+          // the node has said nothing yet: one more byte
+        } catch (IOException reset) {
+          closed = true;
+        }
+      }
+      assertThat(closed).as("closed by the node while its headers were still coming").isTrue();
+    }
+  }
+
+  @Test
+  void bodiesThatNeverCompleteAreCutAndTheirSlotsFreed() throws IOException {
+    List<Socket> slow = new ArrayList<>();
+    try {
+      // As many as the node works on at once: while they were held, every other request got a 503.
+      for (int i = 0; i < 2; i++) {
+        Socket socket = connect();
+        socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
+        slow.add(socket);
+      }
+      for (Socket socket : slow) {
+        assertThat(readUntilClosed(socket)).as("closed without an answer").isEmpty();
+      }
+      String token = http.token("acme-teller");
+      Eventually.until(java.time.Duration.ofSeconds(10),
+          () -> http.web().get("/v1/accounts/acc_none").bearerTokenAuthentication(token).send().await().statusCode(),
+          status -> status == 404);
+    } finally {
+      for (Socket socket : slow) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void aKeptAliveConnectionMayPauseBetweenRequestsAndIsClosedOnceSilent() throws Exception {
+    try (Socket socket = connect()) {
+      for (int i = 0; i < 2; i++) {
+        socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        // Longer than the read deadline, well within the idle timeout.
+        Thread.sleep(1_000);
+      }
+      assertThat(readUntilClosed(socket)).isEmpty();
+    }
+  }
+
+  private static Socket connect() throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5_000);
+    return socket;
+  }
+
+  /** Reads until the node closes the connection (failing after 30 s); answers what it sent. */
+  private static String readUntilClosed(Socket socket) throws IOException {
+    socket.setSoTimeout(30_000);
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    InputStream in = socket.getInputStream();
+    try {
+      for (int b = in.read(); b >= 0; b = in.read()) {
+        received.write(b);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the node did not close the connection within 30 s");
+    } catch (IOException reset) {
+      // closed with a reset: closed all the same
+    }
+    return received.toString(StandardCharsets.US_ASCII);
+  }
+
+  /** One response with a Content-Length body. */
+  private static String readResponse(Socket socket) throws IOException {
+    socket.setSoTimeout(30_000);
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new AssertionError("closed mid-response: " + head);
+      }
+      head.append((char) b);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase().startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    in.readNBytes(length);
+    return head.toString();
+  }
+}
