@@ -55,6 +55,7 @@ final class RiskClient {
   private final CircuitBreaker breaker;
   private final RiskFallback fallback;
   private final long replyTimeoutMs;
+  private final long timeoutMs;
   private final MeterRegistry registry;
   private final Gauge breakerState;
   private final Timer calls;
@@ -64,7 +65,7 @@ final class RiskClient {
   /** @param config the {@code risk} section of the configuration */
   RiskClient(Vertx vertx, JsonObject config) {
     this.vertx = vertx;
-    long timeoutMs = config.getLong("timeoutMs", 1000L);
+    this.timeoutMs = config.getLong("timeoutMs", 1000L);
     JsonObject breakerConfig = config.getJsonObject("breaker", new JsonObject());
     this.fallback = RiskFallback.from(config.getJsonObject("fallback"));
     // A reply later than the breaker's timeout is still awaited a while, to give back its slots.
@@ -124,7 +125,7 @@ final class RiskClient {
     long started = System.nanoTime();
     @SuppressWarnings("unchecked")
     Future<JsonObject>[] sent = new Future[1];
-    return breaker.<JsonObject>execute(() -> sent[0] = askUntilDelivered(caller, request, 0).map(Message::body))
+    return breaker.<JsonObject>execute(() -> sent[0] = askUntilDelivered(caller, request, 0, true).map(Message::body))
         .map(reply -> new Scores(reply.getJsonArray("decisions").stream().map(d -> (JsonObject) d).toList(),
             reply.getJsonArray("reservations", new JsonArray()), false))
         .recover(failure -> {
@@ -144,22 +145,40 @@ final class RiskClient {
         });
   }
 
-  /** Asks again, after 50, 100 and 200 ms, while no node runs risk yet (see {@link #neverDelivered}). */
-  private Future<Message<JsonObject>> askUntilDelivered(RequestContext caller, JsonObject request, int retries) {
-    return ask(caller, request).recover(failure -> neverDelivered(failure) && retries < 3
-        ? vertx.timer(50L << retries).compose(waited -> askUntilDelivered(caller, request, retries + 1))
-        : Future.failedFuture(failure));
+  /**
+   * Asks again, after 50, 100 and 200 ms, while no node runs risk yet (see {@link #neverDelivered});
+   * and once more, of the next node, when the first attempt got no answer within half the time
+   * budget: in a cluster a message that reaches a node just as it leaves is dropped without a word.
+   * A lost answer may leave velocity slots taken; that tightens a limit by one transfer for one
+   * window at most (the README's trade-off), where not retrying would decline a good transfer.
+   */
+  private Future<Message<JsonObject>> askUntilDelivered(RequestContext caller, JsonObject request, int retries,
+      boolean mayRetryTimeout) {
+    long timeout = mayRetryTimeout ? Math.max(1, timeoutMs / 2) : replyTimeoutMs;
+    return ask(caller, request, timeout).recover(failure -> {
+      if (neverDelivered(failure) && retries < 3) {
+        return vertx.timer(50L << retries).compose(waited -> askUntilDelivered(caller, request, retries + 1,
+            mayRetryTimeout));
+      }
+      if (mayRetryTimeout && timedOut(failure)) {
+        return askUntilDelivered(caller, request, retries, false);
+      }
+      return Future.failedFuture(failure);
+    });
   }
 
-  private Future<Message<JsonObject>> ask(RequestContext caller, JsonObject request) {
-    return vertx.eventBus().request(Addresses.RISK_SCORE, request, caller.toDeliveryOptions().setSendTimeout(replyTimeoutMs));
+  private Future<Message<JsonObject>> ask(RequestContext caller, JsonObject request, long timeout) {
+    return vertx.eventBus().request(Addresses.RISK_SCORE, request, caller.toDeliveryOptions().setSendTimeout(timeout));
+  }
+
+  private static boolean timedOut(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT;
   }
 
   /**
    * A request that found no risk consumer (a node just left, or is still starting, or its
    * registration has not reached this node yet) reached no one and took no velocity slot, so it is
    * asked again, a few times, before the fallback.
-   * A timeout is not retried: risk may have scored it and taken slots.
    */
   private static boolean neverDelivered(Throwable failure) {
     return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
