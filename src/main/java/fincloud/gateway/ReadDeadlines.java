@@ -22,11 +22,16 @@ import java.util.Map;
  * (no ALPN), where closing the connection ends exactly the one request on it.
  */
 final class ReadDeadlines implements Handler<RoutingContext> {
+  /** A connection's pending deadline, and how many of its requests are being answered. */
+  private static final class Deadline {
+    long timer = -1;
+    int answering;
+  }
+
   private final Vertx vertx;
   private final long readMs;
   private final long keepAliveMs;
-  /** The pending deadline timer of each open connection (-1: none, a request is being answered). */
-  private final Map<HttpConnection, Long> timers = new IdentityHashMap<>();
+  private final Map<HttpConnection, Deadline> connections = new IdentityHashMap<>();
 
   ReadDeadlines(Vertx vertx, long readMs, long keepAliveMs) {
     this.vertx = vertx;
@@ -36,8 +41,13 @@ final class ReadDeadlines implements Handler<RoutingContext> {
 
   /** For the server's connection handler: the first request's headers are due. */
   void connected(HttpConnection connection) {
-    timers.put(connection, closeAfter(connection, readMs));
-    connection.closeHandler(closed -> cancel(timers.remove(connection)));
+    Deadline deadline = new Deadline();
+    connections.put(connection, deadline);
+    due(connection, deadline, readMs);
+    connection.closeHandler(closed -> {
+      connections.remove(connection);
+      vertx.cancelTimer(deadline.timer);
+    });
   }
 
   /** First handler of every request: its headers arrived; its body is due, then the next request after the answer. */
@@ -45,8 +55,10 @@ final class ReadDeadlines implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     HttpConnection connection = request.connection();
-    if (timers.containsKey(connection)) {
-      cancel(timers.put(connection, -1L));
+    Deadline deadline = connections.get(connection);
+    if (deadline != null) {
+      vertx.cancelTimer(deadline.timer);
+      deadline.answering++;
       if (!request.isEnded()) {
         long bodyDue = vertx.setTimer(readMs, fired -> {
           if (!request.isEnded()) {
@@ -55,22 +67,23 @@ final class ReadDeadlines implements Handler<RoutingContext> {
         });
         ctx.addEndHandler(done -> vertx.cancelTimer(bodyDue));
       }
+      // End handlers run after the response has gone, possibly after the next request on the
+      // connection has already arrived: the wait for a next request starts only once none is left.
       ctx.addEndHandler(done -> {
-        if (timers.containsKey(connection)) {
-          timers.put(connection, closeAfter(connection, keepAliveMs));
+        if (--deadline.answering == 0 && connections.containsKey(connection)) {
+          due(connection, deadline, keepAliveMs);
         }
       });
     }
     ctx.next();
   }
 
-  private long closeAfter(HttpConnection connection, long ms) {
-    return vertx.setTimer(ms, fired -> connection.close());
-  }
-
-  private void cancel(Long timer) {
-    if (timer != null && timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
+  private void due(HttpConnection connection, Deadline deadline, long ms) {
+    vertx.cancelTimer(deadline.timer);
+    deadline.timer = vertx.setTimer(ms, fired -> {
+      if (deadline.answering == 0) {
+        connection.close();
+      }
+    });
   }
 }

@@ -118,7 +118,8 @@ class PostgresKillFaultIT {
     } catch (Throwable failure) {
       report.check(false, "the run completed: %s", failure);
       if (node != null) {
-        report.note("## Node log (tail)\n\n```\n" + node.logTail() + "\n```\n");
+        report.log("node", node.logText());
+        report.log("postgres", postgres.logText());
       }
       throw failure;
     } finally {

@@ -111,6 +111,24 @@ class ReadDeadlinesTest {
     }
   }
 
+  @Test
+  void aBusyKeptAliveConnectionIsNeverCutMidStream() throws Exception {
+    try (Socket socket = connect()) {
+      long until = System.nanoTime() + 6_000_000_000L;
+      int answered = 0;
+      // Pipelined pairs for twice the idle timeout: the node answers the second request of a pair
+      // before it has finished with the first, which must not leave a stray deadline behind.
+      while (System.nanoTime() < until) {
+        socket.getOutputStream().write(("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        answered += 2;
+      }
+      assertThat(answered).isPositive();
+    }
+  }
+
   private static Socket connect() throws IOException {
     Socket socket = new Socket();
     socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5_000);
