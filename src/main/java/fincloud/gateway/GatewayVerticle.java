@@ -95,9 +95,9 @@ public class GatewayVerticle extends VerticleBase {
    * held for ever: a flood of them ends only at the process's file limit); slow ones are cut by
    * {@link ReadDeadlines}. The default, 75 s, is longer than the 60 s for which common clients
    * (Vert.x's among them) keep an idle connection, so that they close it first: a request sent on
-   * a connection the server is closing at that moment fails before it is read. HTTP/1.1 only: with cleartext HTTP/2 (h2c) on, Vert.x sets a connection
-   * up only once its first request's headers are in, too late for the first deadline; no client
-   * of the API uses h2c.
+   * a connection the server is closing at that moment fails before it is read. HTTP/1.1 only:
+   * with cleartext HTTP/2 (h2c) on, Vert.x sets a connection up only once its first request's
+   * headers are in, too late for the first deadline; no client of the API uses h2c.
    */
   private HttpServerOptions serverOptions() {
     HttpServerOptions options = new HttpServerOptions()

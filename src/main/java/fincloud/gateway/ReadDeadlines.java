@@ -13,10 +13,11 @@ import java.util.Map;
  * its first request's headers within {@code gateway.requestReadTimeoutMs}, and each request's body
  * must be complete within that time of its headers; a kept-alive connection must deliver its next
  * request's headers within {@code gateway.idleTimeoutSeconds} of the previous response. Otherwise
- * the connection is closed, without an answer. The server's idle timeout alone closes only silent
- * connections: one byte a second keeps a connection from being idle forever, and a body read that
- * slowly would hold one of the node's in-flight slots ({@code gateway.maxInFlight}) all that time,
- * so that a few thousand such connections would refuse every other client.
+ * the connection is closed (without an answer, unless one was given before the body was all
+ * read). The server's idle timeout alone closes only silent connections: one byte a second keeps
+ * a connection from being idle for ever, and a body read that slowly would hold one of the node's
+ * in-flight slots ({@code gateway.maxInFlight}) all that time, so that a few thousand such
+ * connections would refuse every other client.
  *
  * <p>One instance per gateway verticle, used on its event loop only. The server speaks HTTP/1.1
  * (no ALPN), where closing the connection ends exactly the one request on it.
@@ -65,7 +66,9 @@ final class ReadDeadlines implements Handler<RoutingContext> {
             connection.close();
           }
         });
-        ctx.addEndHandler(done -> vertx.cancelTimer(bodyDue));
+        // Held until the body is in, not until the answer: a request answered before its body was
+        // all read (a refusal at the in-flight bound, say) does not get to trickle the rest.
+        request.end().onComplete(ended -> vertx.cancelTimer(bodyDue));
       }
       // End handlers run after the response has gone, possibly after the next request on the
       // connection has already arrived: the wait for a next request starts only once none is left.
