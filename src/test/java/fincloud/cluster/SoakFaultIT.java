@@ -112,7 +112,9 @@ class SoakFaultIT {
             + " |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             + String.join("\n", rows.stream().map(Minute::row).toList()) + "\n");
         report.note(String.format("## Trend\n\nFrom minute 1 to minute %d: p50 %.1f to %.1f ms, p99 %.1f to %.1f ms,"
-            + " RSS %.0f to %.0f MiB, heap after GC %.1f to %.1f MiB, threads %d to %d, open files %d to %d.%n",
+            + " RSS %.0f to %.0f MiB, heap after GC %.1f to %.1f MiB, threads %d to %d, open files %d to %d. (RSS at the"
+            + " end of minute 1 still holds the heap grown while the peak was measured; the JVM gives it back after"
+            + " the full GCs of the heap measurement.)%n",
             last.number, first.window.percentile(50), last.window.percentile(50), first.window.percentile(99),
             last.window.percentile(99), first.rssMiB, last.rssMiB, first.heapAfterGcMiB, last.heapAfterGcMiB,
             first.threads, last.threads, first.files, last.files));
