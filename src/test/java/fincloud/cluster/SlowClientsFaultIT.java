@@ -179,6 +179,7 @@ class SlowClientsFaultIT {
         newcomers.close();
       }
       node.kill();
+      node.stopEmbeddedPostgres();
       report.write();
     }
     report.assertAllHeld();

@@ -125,6 +125,7 @@ class SoakFaultIT {
       throw failure;
     } finally {
       node.kill();
+      node.stopEmbeddedPostgres();
       report.write();
     }
     report.assertAllHeld();
