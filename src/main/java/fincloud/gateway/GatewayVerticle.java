@@ -52,7 +52,7 @@ public class GatewayVerticle extends VerticleBase {
     guards = GatewayGuards.of(vertx, config());
     JsonObject gateway = config().getJsonObject("gateway", new JsonObject());
     deadlines = new ReadDeadlines(vertx, gateway.getLong("requestReadTimeoutMs", 10_000L),
-        gateway.getLong("idleTimeoutSeconds", 60L) * 1000);
+        gateway.getLong("idleTimeoutSeconds", 75L) * 1000);
     external = GatewayKeys.external(vertx, config());
     if (external != null) {
       // Not waited for: without the provider the built-in tokens still work, and a token naming a
@@ -96,16 +96,18 @@ public class GatewayVerticle extends VerticleBase {
    * (chain) and its PEM private key; plain HTTP otherwise. A connection that neither sends nor
    * receives for {@code gateway.idleTimeoutSeconds} is closed (without it, idle connections were
    * held for ever: a flood of them ends only at the process's file limit); slow ones are cut by
-   * {@link ReadDeadlines}. HTTP/1.1 only: with cleartext HTTP/2 (h2c) on, Vert.x sets a connection
-   * up only once its first request's headers are in, too late for the first deadline; no client
-   * of the API uses h2c.
+   * {@link ReadDeadlines}. The default, 75 s, is longer than the 60 s for which common clients
+   * (Vert.x's among them) keep an idle connection, so that they close it first: a request sent on
+   * a connection the server is closing at that moment fails before it is read. HTTP/1.1 only:
+   * with cleartext HTTP/2 (h2c) on, Vert.x sets a connection up only once its first request's
+   * headers are in, too late for the first deadline; no client of the API uses h2c.
    */
   private HttpServerOptions serverOptions() {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
         .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-        .setIdleTimeout(config().getJsonObject("gateway", new JsonObject()).getInteger("idleTimeoutSeconds", 60))
+        .setIdleTimeout(config().getJsonObject("gateway", new JsonObject()).getInteger("idleTimeoutSeconds", 75))
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setCompressionSupported(false)
         // HTTP/1.1 only: Vert.x's h2c upgrade answers a half-formed "Upgrade: h2c" with a bare 400.

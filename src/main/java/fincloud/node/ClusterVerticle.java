@@ -26,12 +26,14 @@ import java.util.UUID;
 final class ClusterVerticle extends VerticleBase {
   static final String NODES_MAP = "fincloud.cluster.nodes";
   private static final long STALE_SECONDS = 60;
+  private static final long REASSERT_MS = 5_000;
 
   /** Null on a node that is not clustered. */
   private final ClusterManager clusterManager;
   private final Set<String> roles;
   private String nodeId;
   private AsyncMap<String, String> nodes;
+  private long reassert = -1;
 
   ClusterVerticle(ClusterManager clusterManager, Set<String> roles) {
     this.clusterManager = clusterManager;
@@ -46,6 +48,10 @@ final class ClusterVerticle extends VerticleBase {
     return vertx.sharedData().<String, String>getAsyncMap(NODES_MAP)
         .compose(map -> {
           nodes = map;
+          // A node cut off for longer than the heartbeat timeout (a long pause, a partition) is
+          // dropped by the others, which then forget its entry; once the clusters merge again it
+          // puts the entry back here, or it would stay missing from GET /v1/cluster.
+          reassert = vertx.setPeriodic(REASSERT_MS, tick -> nodes.putIfAbsent(nodeId, self.encode()));
           return map.put(nodeId, self.encode());
         })
         .compose(put -> Future.all(
@@ -57,6 +63,7 @@ final class ClusterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(reassert);
     return nodes == null ? Future.succeededFuture() : nodes.remove(nodeId).otherwiseEmpty();
   }
 

@@ -1,10 +1,15 @@
 package fincloud.node;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * to its shared memory; and pg_ctl's refusal surfaced only as a connect timeout a minute later.
  * So the start waits until no process uses the old shared memory, and then removes a lock file
  * whose pid is a zombie or another program (Linux: {@code /proc}; elsewhere PostgreSQL decides
- * alone). A live postmaster on the same data is never touched.
+ * alone). A server still running without the JVM that started it is stopped first; one whose JVM
+ * lives is never touched.
  */
 final class KilledServer {
   private static final Logger LOG = LoggerFactory.getLogger(KilledServer.class);
@@ -43,6 +49,9 @@ final class KilledServer {
     String shmId = shm.length == 2 ? shm[1] : null;
     long started = System.nanoTime();
     long deadline = started + within.toNanos();
+    if (holder(pid, pgData) == Holder.THIS_SERVER) {
+      stopIfOrphaned(pgData, pid, deadline);
+    }
     boolean waited = false;
     while (true) {
       Holder holder = holder(pid, pgData);
@@ -70,6 +79,39 @@ final class KilledServer {
     if (waited) {
       LOG.info("waited {} ms for the processes of an earlier PostgreSQL server (pid {}) to go away",
           (System.nanoTime() - started) / 1_000_000, pid);
+    }
+  }
+
+  /**
+   * A server whose JVM died (kill -9 of the node, or of {@code fincloud.jar postgres}) runs on
+   * without it, and no new server could start on its data until someone stopped it by hand. No
+   * live process then holds the data directory's {@code epg-lock} (the JVM's file lock died with
+   * it), which tells such an orphan from a server whose JVM lives (left alone). The orphan is
+   * stopped with a fast shutdown (clean, no recovery needed; its clients are cut off, as they
+   * were by the death of its JVM), or killed if it does not stop in time.
+   */
+  private static void stopIfOrphaned(Path pgData, long pid, long deadline) throws IOException {
+    try (FileChannel channel = FileChannel.open(pgData.resolve("epg-lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock lock = channel.tryLock()) {
+      if (lock == null) {
+        return;
+      }
+      LOG.warn("PostgreSQL (pid {}) runs on {} without the process that started it: stopping it", pid, pgData);
+      try {
+        new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while stopping an orphaned PostgreSQL server", e);
+      }
+      long fastDeadline = Math.min(deadline, System.nanoTime() + 20_000_000_000L);
+      while (holder(pid, pgData) == Holder.THIS_SERVER && System.nanoTime() < fastDeadline) {
+        sleep();
+      }
+      if (holder(pid, pgData) == Holder.THIS_SERVER) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    } catch (OverlappingFileLockException heldHere) {
+      // this JVM runs that server: leave it
     }
   }
 

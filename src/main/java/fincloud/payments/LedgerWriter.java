@@ -51,6 +51,9 @@ public final class LedgerWriter {
   private final GroupListener listener;
   private final Deque<Waiting> queue = new ArrayDeque<>();
   private int inFlight;
+  /** Copies of the queue's length and of inFlight for gauges, which read them from other threads. */
+  private volatile int queuedNow;
+  private volatile int inFlightNow;
   private boolean closed;
   private Promise<Void> drained;
 
@@ -81,7 +84,26 @@ public final class LedgerWriter {
     return drained.future();
   }
 
+  /** Commands waiting for a group (a gauge: any thread). */
+  public int queued() {
+    return queuedNow;
+  }
+
+  /** Group transactions committing now (a gauge: any thread). */
+  public int groupsInFlight() {
+    return inFlightNow;
+  }
+
   private void drain() {
+    try {
+      startGroups();
+    } finally {
+      queuedNow = queue.size();
+      inFlightNow = inFlight;
+    }
+  }
+
+  private void startGroups() {
     while (inFlight < maxInFlight && !queue.isEmpty()) {
       List<Waiting> group = nextGroup();
       inFlight++;

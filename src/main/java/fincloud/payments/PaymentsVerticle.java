@@ -38,6 +38,7 @@ public class PaymentsVerticle extends VerticleBase {
 
   private Pool pool;
   private LedgerWriter writer;
+  private LedgerMetrics metrics;
   private RiskClient risk;
   /** Keys whose request is between arrival and the ledger on this node (the database knows the rest). */
   private final Set<Key> arriving = new HashSet<>();
@@ -49,8 +50,10 @@ public class PaymentsVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject ledger = config().getJsonObject("ledger", new JsonObject());
     pool = DatabasePool.create(vertx, config());
+    metrics = new LedgerMetrics(vertx);
     writer = new LedgerWriter(pool, ledger.getInteger("maxGroup", 500), ledger.getInteger("maxInFlightGroups", 2),
-        ledger.getInteger("maxQueue", 20_000), new LedgerMetrics(vertx)::committed);
+        ledger.getInteger("maxQueue", 20_000), metrics::committed);
+    metrics.watch(writer);
     risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()));
     consumers = new ServiceConsumers(vertx);
     sweepTimer = vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
@@ -72,7 +75,8 @@ public class PaymentsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
-    return consumers.stopAndDrain().transform(drained -> writer.close()).andThen(closed -> risk.close());
+    return consumers.stopAndDrain().transform(drained -> writer.close())
+        .andThen(closed -> risk.close()).andThen(closed -> metrics.unwatch());
   }
 
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {

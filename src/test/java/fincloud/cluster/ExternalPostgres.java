@@ -83,6 +83,12 @@ final class ExternalPostgres {
     return exitedByItself;
   }
 
+  /** kill -9 of the postgres JVM alone; answers whether its server runs on without it (orphaned). */
+  boolean crashJvmOnly() {
+    process.kill();
+    return postmaster().isPresent();
+  }
+
   void stop() {
     if (process.alive() && !process.terminate(Duration.ofSeconds(30))) {
       process.kill();

@@ -54,6 +54,13 @@ final class FaultReport {
     notes.add(markdown);
   }
 
+  /** A process's log lines (the last 30 but the access log's one line per request) as a section. */
+  void log(String processName, String logText) {
+    List<String> lines = logText.lines().filter(line -> !line.contains(" access - ")).toList();
+    note("## " + processName + " log (the last lines, requests left out)\n\n```\n"
+        + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())) + "\n```\n");
+  }
+
   synchronized List<String> failures() {
     return List.copyOf(failures);
   }

@@ -149,6 +149,29 @@ final class NodeProcess {
     }
   }
 
+  /**
+   * Stops the PostgreSQL server a node embeds (in its data folder), which a node killed with
+   * kill -9 leaves running: a fast shutdown, then kill -9 if it is still there after 10 s.
+   */
+  void stopEmbeddedPostgres() {
+    Path pgData = Path.of(env.get("FINCLOUD_DATA_DIR"), "postgres").toAbsolutePath();
+    try {
+      long pid = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).trim());
+      ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(server -> server.info().commandLine().map(line -> line.contains(pgData.toString())).orElse(false))
+          .ifPresent(server -> {
+            try {
+              new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+              server.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception notStopped) {
+              server.destroyForcibly();
+            }
+          });
+    } catch (IOException | RuntimeException noServer) {
+      // nothing embedded, or already stopped
+    }
+  }
+
   /** kill -9. */
   void kill() {
     if (process != null) {

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Timeout;
  * (its own JVM) uses a server the test controls ({@code java -jar fincloud.jar postgres}, its own
  * data folder and port); bank clients move money through it with an Idempotency-Key each (also the
  * transfer's reference), and try again with the same key when told to. The server is killed
- * {@code -Dfaults.pg.kills} times (default 3) and started again. Checked: the postgres JVM exits
- * by itself when its server dies and the server starts again on the killed data; the node, never
+ * {@code -Dfaults.pg.kills} times (default 3) and started again; then the postgres JVM alone is
+ * killed (its server runs on, orphaned) and a new one started on the same data. Checked: the
+ * postgres JVM exits by itself when its server dies and the server starts again on the killed
+ * data; a new postgres JVM stops an orphaned server and starts it again; the node, never
  * restarted, goes not-ready and comes back by itself and acknowledges transfers again; no
  * acknowledged transfer is lost or doubled; the books balance (read through the API throughout,
  * and in SQL at the end); and the transfers left unanswered by the outages, sent again with their
@@ -73,6 +75,7 @@ class PostgresKillFaultIT {
           outages.add(outage(kill, postgres, node, clients, report));
           NodeProcess.sleep(8_000);
         }
+        outages.add(orphan(kills + 1, postgres, node, clients, report));
         NodeProcess.sleep(5_000);
         clients.close();
         watch.close();
@@ -118,7 +121,8 @@ class PostgresKillFaultIT {
     } catch (Throwable failure) {
       report.check(false, "the run completed: %s", failure);
       if (node != null) {
-        report.note("## Node log (tail)\n\n```\n" + node.logTail() + "\n```\n");
+        report.log("node", node.logText());
+        report.log("postgres", postgres.logText());
       }
       throw failure;
     } finally {
@@ -167,6 +171,42 @@ class PostgresKillFaultIT {
         number, firstAckMs);
     return String.format("| %d | %s | %d ms | %d ms | %s | %s | %s |", number, exitedByItself ? "yes" : "no", downMs,
         upMs, readyAgain < 0 ? "never" : readyMs + " ms", acksAgain ? firstAckMs + " ms" : "none within 90 s", during);
+  }
+
+  /**
+   * kill -9 of the postgres JVM alone: its server runs on without it, and a new postgres JVM on
+   * the same data must stop that orphan and start the server again by itself.
+   */
+  private static String orphan(int number, ExternalPostgres postgres, NodeProcess node, BankWorkload clients,
+      FaultReport report) {
+    Map<String, Long> answersBefore = clients.outcomes();
+    long killedAt = System.nanoTime();
+    boolean orphaned = postgres.crashJvmOnly();
+    NodeProcess.sleep(2_000);
+    long restartedAt = System.nanoTime();
+    long upMs = postgres.start(BOOT);
+    long readyAgain = awaitStatus(node, true, Duration.ofSeconds(90));
+    int ackedAtRestart = clients.acked.size();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (clients.acked.size() == ackedAtRestart && System.nanoTime() < deadline) {
+      NodeProcess.sleep(50);
+    }
+    boolean acksAgain = clients.acked.size() > ackedAtRestart;
+    long firstAckMs = (System.nanoTime() - restartedAt) / 1_000_000;
+    Map<String, Long> during = new TreeMap<>(clients.outcomes());
+    answersBefore.forEach((outcome, count) -> during.merge(outcome, -count, Long::sum));
+    during.values().removeIf(count -> count == 0);
+    report.did("Outage %d: kill -9 of the postgres JVM alone; its server %s; a new postgres JVM on the same data and"
+        + " port, started 2 s later, accepted connections %d ms after its start.", number,
+        orphaned ? "ran on without it (orphaned)" : "did not run on", upMs);
+    report.check(orphaned && postgres.logText().contains("without the process that started it"), "outage %d: the new"
+        + " postgres JVM found the orphaned server, stopped it and started the server again on its data", number);
+    report.check(readyAgain >= 0 && acksAgain, "outage %d: the node ready and acknowledging transfers again, the first"
+        + " 201 %d ms after the new JVM's start", number, firstAckMs);
+    return String.format("| %d (the JVM alone) | killed | %d ms | %d ms | %s | %s | %s |", number,
+        (restartedAt - killedAt) / 1_000_000, upMs,
+        readyAgain < 0 ? "never" : (readyAgain - killedAt) / 1_000_000 + " ms", acksAgain ? firstAckMs + " ms"
+            : "none within 90 s", during);
   }
 
   /** Polls /health/ready until it is (or is not) 200; answers when (System.nanoTime), or -1. */

@@ -117,10 +117,10 @@ class SlowClientsFaultIT {
         Map<SlowSockets.Kind, String> rules = Map.of(
             SlowSockets.Kind.IDLE, "a new connection must send a request within gateway.requestReadTimeoutMs, 10 s",
             SlowSockets.Kind.IDLE_AFTER_A_REQUEST, "a kept-alive connection must send its next request within"
-                + " gateway.idleTimeoutSeconds, 60 s",
+                + " gateway.idleTimeoutSeconds, 75 s",
             SlowSockets.Kind.SLOW_HEADERS, "a request's headers are due within gateway.requestReadTimeoutMs, 10 s",
             SlowSockets.Kind.SLOW_BODY, "a request's body is due within gateway.requestReadTimeoutMs, 10 s, of its headers");
-        Map<SlowSockets.Kind, Integer> dueBy = Map.of(SlowSockets.Kind.IDLE, 25, SlowSockets.Kind.IDLE_AFTER_A_REQUEST, 75,
+        Map<SlowSockets.Kind, Integer> dueBy = Map.of(SlowSockets.Kind.IDLE, 25, SlowSockets.Kind.IDLE_AFTER_A_REQUEST, 85,
             SlowSockets.Kind.SLOW_HEADERS, 25, SlowSockets.Kind.SLOW_BODY, 25);
         for (SlowSockets.Kind kind : hostile.counts().keySet()) {
           if (seconds >= dueBy.get(kind)) {
@@ -169,7 +169,7 @@ class SlowClientsFaultIT {
           + " connections |\n|---|---|---|---|---|\n" + String.join("\n", samples) + "\n");
     } catch (Throwable failure) {
       report.check(false, "the run completed: %s", failure);
-      report.note("## Node log (tail)\n\n```\n" + node.logTail() + "\n```\n");
+      report.log("node", node.logText());
       throw failure;
     } finally {
       if (steady != null) {
@@ -179,6 +179,7 @@ class SlowClientsFaultIT {
         newcomers.close();
       }
       node.kill();
+      node.stopEmbeddedPostgres();
       report.write();
     }
     report.assertAllHeld();

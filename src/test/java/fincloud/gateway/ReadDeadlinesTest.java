@@ -24,8 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Slow and silent clients are cut loose (a node with a read deadline of 500 ms, an idle timeout of
  * 3 s and room for two requests in flight): a connection that sends nothing, headers trickled
- * byte by byte, and a body that never completes are closed by the node; the in-flight slots the
- * slow bodies held are free again; a kept-alive connection may pause between requests for longer
+ * byte by byte, and a body that never completes are closed by the node (also when it was refused
+ * before its body was read); the in-flight slots the slow bodies held are free again; a kept-alive connection may pause between requests for longer
  * than the read deadline, and is closed once silent.
  */
 @ExtendWith(VertxExtension.class)
@@ -84,9 +84,17 @@ class ReadDeadlinesTest {
             + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
         slow.add(socket);
       }
-      for (Socket socket : slow) {
+      // One more while both slots are (most likely) taken: refused with a 503 before its body was
+      // read, it is closed all the same rather than left to trickle the rest.
+      Socket refused = connect();
+      refused.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
+      slow.add(refused);
+      for (Socket socket : slow.subList(0, 2)) {
         assertThat(readUntilClosed(socket)).as("closed without an answer").isEmpty();
       }
+      assertThat(readUntilClosed(refused)).as("closed, after a 503 if it came while the slots were taken")
+          .satisfiesAnyOf(text -> assertThat(text).isEmpty(), text -> assertThat(text).startsWith("HTTP/1.1 503"));
       String token = http.token("acme-teller");
       Eventually.until(java.time.Duration.ofSeconds(10),
           () -> http.web().get("/v1/accounts/acc_none").bearerTokenAuthentication(token).send().await().statusCode(),
@@ -108,6 +116,24 @@ class ReadDeadlinesTest {
         Thread.sleep(1_000);
       }
       assertThat(readUntilClosed(socket)).isEmpty();
+    }
+  }
+
+  @Test
+  void aBusyKeptAliveConnectionIsNeverCutMidStream() throws Exception {
+    try (Socket socket = connect()) {
+      long until = System.nanoTime() + 6_000_000_000L;
+      int answered = 0;
+      // Pipelined pairs for twice the idle timeout: the node answers the second request of a pair
+      // before it has finished with the first, which must not leave a stray deadline behind.
+      while (System.nanoTime() < until) {
+        socket.getOutputStream().write(("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        answered += 2;
+      }
+      assertThat(answered).isPositive();
     }
   }
 
