@@ -12,6 +12,7 @@ import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.regex.Pattern;
@@ -19,13 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One API request, in API.md's order of refusals: token (401), rate limit (429), scope (403),
- * media type (415), body and parameters (400); then the owning service over the event bus,
- * through its circuit breaker (503 at once while it is open), which answers the rest.
+ * One API request, in API.md's order of refusals: token (401), rate limit (429), scope (403) —
+ * {@link #authorize}, before the body is read — then media type (415), body and parameters (400);
+ * then the owning service over the event bus, through its circuit breaker (503 at once while it is
+ * open), which answers the rest.
  */
 final class ApiHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final String IDENTITY = "fincloud.identity";
 
   /** A request that passed the gateway's checks: who asks, and the path, query and body for the service. */
   record Admitted(RequestContext caller, JsonObject message) {
@@ -66,10 +69,32 @@ final class ApiHandler {
         });
   }
 
-  /** The gateway's checks up to the service; a failed future carries the refusal ({@link #refusal}). */
-  Future<Admitted> admit(RoutingContext ctx, ApiRoute route) {
+  /**
+   * First handler of every API route: who calls (token), whether they may now (rate limit) and may
+   * at all (scope), decided on the headers alone. The body waits, paused, for the verdict: a request
+   * refused here has its body dropped as it arrives, never buffered, so that a client without a
+   * valid token cannot make the node hold memory or wait for bytes on its behalf.
+   */
+  void authorize(RoutingContext ctx, ApiRoute route) {
     ctx.put(RequestTelemetry.ROUTE, route.path());
-    return authenticate(ctx).map(identity -> admit(ctx, route, identity));
+    if (route.readsBody()) {
+      HttpServerRequest request = ctx.request();
+      request.pause(); // resumed by BodyHandler
+      // Any answer before the body is all read (this refusal, BodyHandler's 413): the rest, with
+      // no data handler, is dropped as it comes, so that the connection can carry the next request.
+      ctx.addHeadersEndHandler(answering -> request.resume());
+    }
+    authenticate(ctx).map(identity -> authorized(ctx, route, identity))
+        .onSuccess(identity -> {
+          ctx.put(IDENTITY, identity);
+          ctx.next();
+        })
+        .onFailure(refused -> HttpAnswers.send(ctx, refusal(ctx, refused)));
+  }
+
+  /** The checks that need the body, after {@link #authorize}; a failed future carries the refusal ({@link #refusal}). */
+  Future<Admitted> admit(RoutingContext ctx, ApiRoute route) {
+    return Future.succeededFuture(ctx.<TokenVerifier.Identity>get(IDENTITY)).map(identity -> admit(ctx, route, identity));
   }
 
   private Future<TokenVerifier.Identity> authenticate(RoutingContext ctx) {
@@ -85,8 +110,8 @@ final class ApiHandler {
     });
   }
 
-  /** The gateway's own checks, in API.md's order after the token: rate limit, scope, media type, body. */
-  private Admitted admit(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
+  /** In API.md's order after the token: rate limit, then scope. */
+  private TokenVerifier.Identity authorized(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
     RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
     long wait = guards.rateLimits().secondsToWait(identity.clientId());
     if (wait > 0) {
@@ -99,6 +124,11 @@ final class ApiHandler {
       throw new ServiceException(ErrorCode.FORBIDDEN, "this route needs the scope "
           + String.join(" or ", route.scopes()));
     }
+    return identity;
+  }
+
+  /** Media type, body, Idempotency-Key, path and query: the request as the service gets it. */
+  private Admitted admit(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
     JsonObject body = body(ctx, route);
     String key = idempotencyKey(ctx, route);
     RequestContext caller = new RequestContext(HttpAnswers.requestId(ctx), identity.tenant(), identity.clientId(),

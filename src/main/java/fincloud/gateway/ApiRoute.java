@@ -38,6 +38,11 @@ public record ApiRoute(HttpMethod method, String path, Set<String> scopes, Strin
         DEFAULT_MAX_BODY);
   }
 
+  /** A GET has no body to read (BodyHandler would even throw on a GET that claims a form body). */
+  boolean readsBody() {
+    return method != HttpMethod.GET;
+  }
+
   ApiRoute requiringKey() {
     return new ApiRoute(method, path, scopes, address, schema, Idempotency.REQUIRED, paged, maxBodyBytes);
   }

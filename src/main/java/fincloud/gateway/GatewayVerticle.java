@@ -9,7 +9,6 @@ import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -127,28 +126,15 @@ public class GatewayVerticle extends VerticleBase {
   private Router router(TokenEndpoint tokens) {
     Router router = Router.router(vertx);
     router.route().handler(deadlines).handler(new RequestIds()).handler(new RequestTelemetry());
-    // The bound applies before any body is read; operators still reach health and metrics. (A
-    // route without a path, so that the HTTP metrics keep the API route alone as their label.)
-    router.route().handler(ctx -> {
-      String path = ctx.request().path();
-      if (path.startsWith("/v1/") || path.startsWith("/oauth/")) {
-        guards.inFlight().handle(ctx);
-      } else {
-        ctx.next();
-      }
-    });
+    // Each API route: token, rate limit and scope on the headers; then the body; then a slot of
+    // the node's work bound (health and metrics take none, so operators always reach them).
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
-        .handler(tokens::handle);
+        .handler(guards.inFlight()).handler(tokens::handle);
     AuditStreams auditStreams = new AuditStreams(vertx, api);
-    router.get(Routes.AUDIT_EXPORT.path()).handler(auditStreams::export);
-    router.get(Routes.AUDIT_STREAM.path()).handler(auditStreams::follow);
+    authorized(router, Routes.AUDIT_EXPORT).handler(auditStreams::export);
+    authorized(router, Routes.AUDIT_STREAM).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
-      Route forwarded = router.route(route.method(), route.path());
-      if (route.method() != HttpMethod.GET) {
-        // A GET has no body to read; BodyHandler would even throw on a GET that claims a form body.
-        forwarded.handler(BodyHandler.create(false).setBodyLimit(route.maxBodyBytes()));
-      }
-      forwarded.handler(ctx -> api.handle(ctx, route));
+      authorized(router, route).handler(ctx -> api.handle(ctx, route));
     }
     router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "UP").encode()));
@@ -173,6 +159,14 @@ public class GatewayVerticle extends VerticleBase {
         "the only expectation supported is 'Expect: 100-continue'"));
     router.errorHandler(500, this::unexpected);
     return router;
+  }
+
+  private Route authorized(Router router, ApiRoute endpoint) {
+    Route route = router.route(endpoint.method(), endpoint.path()).handler(new HeaderAuthorization(api, endpoint));
+    if (endpoint.readsBody()) {
+      route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()));
+    }
+    return route.handler(guards.inFlight());
   }
 
   private void unexpected(RoutingContext ctx) {

@@ -7,9 +7,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A bound on the API requests one node works on at once ({@code gateway.maxInFlight}), counted
- * across all gateway instances: past it a request is refused with 503 before its body is even
- * read, so that overload shows as fast refusals, never as an unbounded queue or an
- * OutOfMemoryError. A request counts until its response has gone out or its connection closed.
+ * across all gateway instances: past it a request is refused with 503 at once, so that overload
+ * shows as fast refusals, never as an unbounded queue or an OutOfMemoryError. A request counts
+ * from the moment its body is in (a client sending its body slowly holds no slot: thousands of
+ * them would otherwise refuse every other client) until its response has gone out or its
+ * connection closed.
  */
 final class InFlightLimit implements Handler<RoutingContext> {
   private final AtomicInteger inFlight = new AtomicInteger();

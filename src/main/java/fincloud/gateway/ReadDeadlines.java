@@ -15,9 +15,7 @@ import java.util.Map;
  * request's headers within {@code gateway.idleTimeoutSeconds} of the previous response. Otherwise
  * the connection is closed (without an answer, unless one was given before the body was all
  * read). The server's idle timeout alone closes only silent connections: one byte a second keeps
- * a connection from being idle for ever, and a body read that slowly would hold one of the node's
- * in-flight slots ({@code gateway.maxInFlight}) all that time, so that a few thousand such
- * connections would refuse every other client.
+ * a connection from being idle for ever, holding a file descriptor and a buffer.
  *
  * <p>One instance per gateway verticle, used on its event loop only. The server speaks HTTP/1.1
  * (no ALPN), where closing the connection ends exactly the one request on it.
@@ -67,7 +65,7 @@ final class ReadDeadlines implements Handler<RoutingContext> {
           }
         });
         // Held until the body is in, not until the answer: a request answered before its body was
-        // all read (a refusal at the in-flight bound, say) does not get to trickle the rest.
+        // all read (a refused token, say) does not get to trickle the rest.
         request.end().onComplete(ended -> vertx.cancelTimer(bodyDue));
       }
       // End handlers run after the response has gone, possibly after the next request on the

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Timeout;
  * holds {@code -Dfaults.slow.idle} (3000) connections that never send a byte,
  * {@code -Dfaults.slow.keptAlive} (500) that fall silent after one request,
  * {@code -Dfaults.slow.headers} (1000) that trickle a request's headers one byte a second, and
- * {@code -Dfaults.slow.bodies} (1000) that send complete headers of a transfer (no token,
- * Content-Length 4096) and then its body one byte a second, for {@code -Dfaults.slow.seconds} (90).
+ * {@code -Dfaults.slow.bodies} (1000) that send complete headers of a transfer (another tenant's
+ * valid token, Content-Length 4096) and then its body one byte a second, for {@code -Dfaults.slow.seconds} (90).
  * A newcomer reads a balance on a new connection four times a second throughout. Checked: the node
  * stays up and ready, the steady client and the newcomers get no error, the steady client's p99
  * stays within max(1 s, 3 x its baseline p99), the node closes the idle connections and the slow
@@ -80,14 +80,16 @@ class SlowClientsFaultIT {
         hostile.open(SlowSockets.Kind.IDLE_AFTER_A_REQUEST, keptAlive, "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         hostile.open(SlowSockets.Kind.SLOW_HEADERS, slowHeaders,
             "POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
-        // No token: the node reads a body before it looks at the token, so anyone can do this.
+        // With a valid token (another tenant's client): a request without one is refused on its
+        // headers, its body never read.
         hostile.open(SlowSockets.Kind.SLOW_BODY, slowBodies, "POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer " + Api.token(node, "globex-teller") + "\r\nIdempotency-Key: slowloris\r\n"
             + "Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{");
         long openedMs = (System.nanoTime() - opening) / 1_000_000;
         report.did("Opened %d idle connections (never a byte), %d kept-alive connections silent after one request"
             + " (GET /health/live), %d slow-header connections (a request line, then a"
             + " header one byte a second, never finished) and %d slow-body connections (complete headers of a"
-            + " transfer, without a token, Content-Length 4096, then the body one byte a second) in %d ms;"
+            + " transfer with another tenant's valid token, Content-Length 4096, then the body one byte a second) in %d ms;"
             + " %d failed to connect. Held them for %d s, one byte per slow connection per second.",
             idle, keptAlive, slowHeaders, slowBodies, openedMs, hostile.failedToConnect(), seconds);
         long flooding = System.nanoTime();

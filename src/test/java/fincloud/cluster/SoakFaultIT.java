@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Timeout;
  * queue, ledger groups in flight and gateway requests in flight seen in samples every 5 s.
  * Checked: no error; the heap after GC at the end within 25% + 16 MiB of the first minute's; the
  * ledger queue not growing (the last minute's largest sample within max(100, 2 x the first
- * minute's)) and empty once the load stops; the books balance. Latency and RSS are reported with
- * their trend, not held to a bound (the machine is shared). Report:
+ * minute's)) and empty once the load stops; the books balance; latency, RSS, threads and open
+ * files of the last minute against minute 2 (the first after warm-up), with room for a shared
+ * machine: p50 within 2 x + 5 ms, p99 within 3 x + 20 ms, RSS within 25% + 32 MiB, threads + 10,
+ * files + 50 — a leak or a growing queue crosses them within ten minutes, noise does not. Report:
  * {@code loadtest/results/<date>-faults-soak.md}.
  */
 class SoakFaultIT {
@@ -101,6 +103,18 @@ class SoakFaultIT {
             + " minute 1, %.1f MiB after minute %d", first.heapAfterGcMiB, last.heapAfterGcMiB, last.number);
         report.check(last.maxQueue <= Math.max(100, 2 * first.maxQueue), "ledger queue not growing: largest sample %d in"
             + " minute 1, %d in minute %d", first.maxQueue, last.maxQueue, last.number);
+        // Latency, RSS, threads and files against minute 2: minute 1 still warms the JIT up and
+        // holds the heap grown while the peak was measured.
+        Minute settled = rows.get(Math.min(1, rows.size() - 1));
+        report.check(last.window.percentile(50) <= 2 * settled.window.percentile(50) + 5
+            && last.window.percentile(99) <= 3 * settled.window.percentile(99) + 20, "latency flat: p50 %.1f ms and"
+            + " p99 %.1f ms in minute %d, %.1f ms and %.1f ms in minute %d", settled.window.percentile(50),
+            settled.window.percentile(99), settled.number, last.window.percentile(50), last.window.percentile(99),
+            last.number);
+        report.check(last.rssMiB <= settled.rssMiB * 1.25 + 32 && last.threads <= settled.threads + 10
+            && last.files <= settled.files + 50, "RSS, threads and open files flat: %.0f MiB, %d, %d in minute %d;"
+            + " %.0f MiB, %d, %d in minute %d", settled.rssMiB, settled.threads, settled.files, settled.number,
+            last.rssMiB, last.threads, last.files, last.number);
         report.check(queueAfter == 0 && inFlightAfter == 0, "ledger queue and gateway in-flight empty 5 s after the load"
             + " stopped: %d, %d", queueAfter, inFlightAfter);
         String pgUrl = Files.readString(dir.resolve("node-data/postgres.url")).trim();

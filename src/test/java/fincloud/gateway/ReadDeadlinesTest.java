@@ -25,8 +25,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Slow and silent clients are cut loose (a node with a read deadline of 500 ms, an idle timeout of
  * 3 s and room for two requests in flight): a connection that sends nothing, headers trickled
  * byte by byte, and a body that never completes are closed by the node (also when it was refused
- * before its body was read); the in-flight slots the slow bodies held are free again; a kept-alive connection may pause between requests for longer
- * than the read deadline, and is closed once silent.
+ * before its body was read); bodies being read hold none of the node's work slots; a refused
+ * body is dropped unread; a kept-alive connection may pause between requests for longer than the
+ * read deadline, and is closed once silent.
  */
 @ExtendWith(VertxExtension.class)
 class ReadDeadlinesTest {
@@ -74,35 +75,53 @@ class ReadDeadlinesTest {
   }
 
   @Test
-  void bodiesThatNeverCompleteAreCutAndTheirSlotsFreed() throws IOException {
+  void slowBodiesHoldNoWorkSlotsAndAreCut() throws IOException {
+    String token = http.token("acme-teller");
     List<Socket> slow = new ArrayList<>();
     try {
-      // As many as the node works on at once: while they were held, every other request got a 503.
-      for (int i = 0; i < 2; i++) {
+      // Twice as many as the node works on at once, from a client with a valid token. The node's
+      // "100 Continue" says it is reading that body; it once took a work slot for the whole read,
+      // and the third got a 503 instead.
+      for (int i = 0; i < 4; i++) {
         Socket socket = connect();
-        socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + token + "\r\nIdempotency-Key: slow-body-" + i + "\r\nContent-Type: application/json\r\n"
+            + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(socket)).startsWith("HTTP/1.1 100");
+        socket.getOutputStream().write("{\"amount\":".getBytes(StandardCharsets.US_ASCII));
         slow.add(socket);
       }
-      // One more while both slots are (most likely) taken: refused with a 503 before its body was
-      // read, it is closed all the same rather than left to trickle the rest.
-      Socket refused = connect();
-      refused.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
-      slow.add(refused);
-      for (Socket socket : slow.subList(0, 2)) {
+      assertThat(http.web().get("/v1/accounts/acc_none").bearerTokenAuthentication(token).send().await().statusCode())
+          .as("served while four bodies trickle").isEqualTo(404);
+      for (Socket socket : slow) {
         assertThat(readUntilClosed(socket)).as("closed without an answer").isEmpty();
       }
-      assertThat(readUntilClosed(refused)).as("closed, after a 503 if it came while the slots were taken")
-          .satisfiesAnyOf(text -> assertThat(text).isEmpty(), text -> assertThat(text).startsWith("HTTP/1.1 503"));
-      String token = http.token("acme-teller");
-      Eventually.until(java.time.Duration.ofSeconds(10),
-          () -> http.web().get("/v1/accounts/acc_none").bearerTokenAuthentication(token).send().await().statusCode(),
-          status -> status == 404);
     } finally {
       for (Socket socket : slow) {
         socket.close();
       }
+    }
+  }
+
+  @Test
+  void aBodyWithoutAValidTokenIsRefusedUnreadAndNotWaitedFor() throws IOException {
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
+      assertThat(readResponse(socket)).as("refused on its headers").startsWith("HTTP/1.1 401");
+      assertThat(readUntilClosed(socket)).as("the rest of the body is not waited for").isEmpty();
+    }
+  }
+
+  @Test
+  void aRefusedRequestsBodyIsDroppedAndItsConnectionCarriesTheNext() throws IOException {
+    try (Socket socket = connect()) {
+      String body = "{\"amount\":" + "1".repeat(5_000) + "}";
+      socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer forged\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+          + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertThat(readResponse(socket)).startsWith("HTTP/1.1 401");
+      assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
     }
   }
 
