@@ -7,6 +7,7 @@ import static fincloud.gateway.ApiRoute.write;
 
 import fincloud.shared.Addresses;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The API routes that the gateway forwards to services; the operational routes are in the verticle. */
 public final class Routes {
@@ -40,4 +41,7 @@ public final class Routes {
   /** Streamed routes: admitted like the others, then served by {@link AuditStreams} page by page. */
   static final ApiRoute AUDIT_EXPORT = read("/v1/audit/export", "audit:read", Addresses.AUDIT_RANGE);
   static final ApiRoute AUDIT_STREAM = read("/v1/audit/stream", "audit:read", Addresses.AUDIT_RANGE);
+
+  /** Every route a client may call with a token: the forwarded ones and the streamed ones. */
+  public static final List<ApiRoute> EVERY = Stream.concat(ALL.stream(), Stream.of(AUDIT_EXPORT, AUDIT_STREAM)).toList();
 }

@@ -202,16 +202,20 @@ class AuditApiTest {
           .add("grant_type", "client_credentials").add("client_id", "mallory").add("client_secret", "guess"))
           .await();
     }
+    // A client id made to forge a log line, and long: kept as 100 characters without line breaks.
+    String forging = "eve\r\n2026-11-26 INFO forged " + "x".repeat(300);
+    http.web().post("/oauth/token").sendForm(MultiMap.caseInsensitiveMultiMap()
+        .add("grant_type", "client_credentials").add("client_id", forging).add("client_secret", "guess")).await();
     for (int i = 0; i < 2; i++) {
       int status = http.web().get("/v1/accounts").bearerTokenAuthentication("not-a-token").send().await().statusCode();
       assertThat(status).isEqualTo(401);
     }
     List<JsonObject> failures = AuditReads.poll(() -> authFailures("acme-admin", "&tenant=_system", null),
-        found -> attempts(found) == 5);
-    assertThat(attempts(failures)).isEqualTo(5);
+        found -> attempts(found) == 6);
+    assertThat(attempts(failures)).isEqualTo(6);
     assertThat(failures).allMatch(r -> r.getString("tenant").equals("_system") && r.getValue("actor") == null);
     assertThat(failures.stream().flatMap(r -> r.getJsonObject("data").getJsonArray("clientIds", new JsonArray())
-        .stream())).contains("mallory");
+        .stream())).contains("mallory", ("eve??2026-11-26 INFO forged " + "x".repeat(300)).substring(0, 100));
     assertThat(authFailures(AUDITOR, "", null)).noneMatch(r -> r.getJsonObject("data").containsKey("clientIds"));
   }
 

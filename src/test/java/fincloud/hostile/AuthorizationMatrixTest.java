@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every route of {@link Routes#ALL} (routes added later are in it too) called by a client with
+ * Every route of {@link Routes#EVERY} (routes added later are in it too) called by a client with
  * each single scope, by one with every scope, by another tenant's client with every scope, and
  * with no or a forged token. Only a caller holding one of the route's scopes gets through; the
  * other tenant gets 404 for this tenant's resources and never sees them in an answer.
@@ -48,7 +48,7 @@ class AuthorizationMatrixTest {
   void onlyTheRightScopeOfTheRightTenantGetsThrough() {
     List<String> wrong = new ArrayList<>();
     StringBuilder matrix = new StringBuilder("authorization matrix (status per route and caller):\n");
-    for (ApiRoute route : Routes.ALL) {
+    for (ApiRoute route : Routes.EVERY) {
       matrix.append(String.format("  %-7s %-32s", route.method(), route.path()));
       for (Map.Entry<String, String> caller : tokens.entrySet()) {
         boolean otherTenant = caller.getKey().startsWith("globex");

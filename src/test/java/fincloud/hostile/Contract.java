@@ -109,6 +109,27 @@ final class Contract {
     if (kind == Kind.OPERATIONAL || head || status == 204) {
       return wrong;
     }
+    if (type.startsWith("application/x-ndjson") || type.startsWith("text/event-stream")) {
+      // The audit export and live stream: a record a line ("data: " before it in the stream); what
+      // came of a stream may end inside a line.
+      String text = response.bodyText();
+      List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
+      lines.remove(lines.size() - 1);
+      for (String line : lines) {
+        String record = line.startsWith("data:") ? line.substring(5).trim() : line.trim();
+        if (!record.startsWith("{")) {
+          continue;
+        }
+        try {
+          if (tenant != null) {
+            foreign(new JsonObject(record), tenant, node, wrong);
+          }
+        } catch (io.vertx.core.json.DecodeException notJson) {
+          wrong.add("a streamed record that is not JSON: " + RawHttp.cut(record, 200));
+        }
+      }
+      return wrong;
+    }
     if (!type.startsWith("application/json")) {
       wrong.add("a " + status + " that is not JSON: " + type);
       return wrong;

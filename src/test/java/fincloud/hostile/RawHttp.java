@@ -168,7 +168,9 @@ final class RawHttp {
       return false;
     }
     String header = new String(raw, 0, end, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-    if (head || header.startsWith("http/1.1 204") || header.startsWith("http/1.1 304")) {
+    // A Server-Sent Events stream never ends: its header is the whole answer this client waits for.
+    if (head || header.startsWith("http/1.1 204") || header.startsWith("http/1.1 304")
+        || header.contains("\r\ncontent-type: text/event-stream")) {
       return true;
     }
     java.util.regex.Matcher length = java.util.regex.Pattern.compile("\r\ncontent-length:\\s*(\\d+)").matcher(header);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Property-based fuzzing of every route (those of {@link Routes#ALL}, so routes added later are
+ * Property-based fuzzing of every route (those of {@link Routes#EVERY}, so routes added later are
  * attacked too, plus the token endpoint and the operational routes) over real HTTP: mutated and
  * random bodies, odd paths, ids, query parameters, methods and headers of every size. Each answer
  * must keep the {@link Contract}; after each property the books must be whole (no partial write).
@@ -101,7 +101,7 @@ class RouteFuzzTest {
   @Test
   void randomRequests() {
     fuzz.run("randomRequests", Fuzz.tries(900), random -> {
-      ApiRoute route = pick(random, Routes.ALL);
+      ApiRoute route = pick(random, Routes.EVERY);
       String method = random.nextInt(10) < 4 ? route.method().name() : method(random);
       String path = random.nextInt(10) < 8 ? requests.path(route, random, false) : junkPath(random);
       boolean malformed = path.contains(" ") || !path.startsWith("/");
@@ -128,7 +128,7 @@ class RouteFuzzTest {
   @Test
   void hostileHeaders() {
     fuzz.run("hostileHeaders", Fuzz.tries(500), random -> {
-      ApiRoute route = pick(random, Routes.ALL);
+      ApiRoute route = pick(random, Routes.EVERY);
       RawHttp.Request request = RawHttp.Request.of(route.method().name(), requests.path(route, random, true));
       if (route.method() != HttpMethod.GET) {
         request = request.header("Content-Type", "application/json")
