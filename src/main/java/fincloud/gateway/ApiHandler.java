@@ -71,9 +71,10 @@ final class ApiHandler {
 
   /**
    * First handler of every API route: who calls (token), whether they may now (rate limit) and may
-   * at all (scope), decided on the headers alone. The body waits, paused, for the verdict: a request
-   * refused here has its body dropped as it arrives, never buffered, so that a client without a
-   * valid token cannot make the node hold memory or wait for bytes on its behalf.
+   * at all (scope), and room for the body ({@link BodyBudget}), decided on the headers alone. The
+   * body waits, paused, for the verdict: a request refused here has its body dropped as it
+   * arrives, never buffered, so that a client without a valid token cannot make the node hold
+   * memory or wait for bytes on its behalf.
    */
   void authorize(RoutingContext ctx, ApiRoute route) {
     ctx.put(RequestTelemetry.ROUTE, route.path());
@@ -85,6 +86,12 @@ final class ApiHandler {
       ctx.addHeadersEndHandler(answering -> request.resume());
     }
     authenticate(ctx).map(identity -> authorized(ctx, route, identity))
+        .map(identity -> {
+          if (route.readsBody()) {
+            guards.bodies().reserve(ctx, route, identity.clientId());
+          }
+          return identity;
+        })
         .onSuccess(identity -> {
           ctx.put(IDENTITY, identity);
           ctx.next();

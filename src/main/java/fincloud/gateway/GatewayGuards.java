@@ -7,10 +7,10 @@ import io.vertx.core.shareddata.Shareable;
 
 /**
  * The gateway's protections that belong to the node rather than to one event loop: the circuit
- * breakers, the in-flight bound and the rate limits. The first gateway instance creates them and
+ * breakers, the in-flight bound, the body budget and the rate limits. The first gateway instance creates them and
  * leaves them in a local map, where the other instances of the node find them.
  */
-record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, ClientRateLimits rateLimits,
+record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, BodyBudget bodies, ClientRateLimits rateLimits,
     GatewayMetrics metrics) implements Shareable {
 
   private static final String MAP = "fincloud.gateway";
@@ -26,7 +26,10 @@ record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, ClientRat
     ServiceBreakers breakers = new ServiceBreakers(vertx, gateway.getJsonObject("breaker", new JsonObject()),
         callTimeoutMs(config), metrics);
     Routes.ALL.forEach(route -> breakers.of(BusReply.service(route.address())));
-    return new GatewayGuards(breakers, new InFlightLimit(gateway.getInteger("maxInFlight", 4096), metrics),
+    long largestBody = Routes.EVERY.stream().mapToLong(ApiRoute::maxBodyBytes).max().orElse(0);
+    BodyBudget bodies = new BodyBudget(gateway.getJsonObject("bodyBudget", new JsonObject()), largestBody);
+    metrics.bodyBytes(bodies);
+    return new GatewayGuards(breakers, new InFlightLimit(gateway.getInteger("maxInFlight", 4096), metrics), bodies,
         new ClientRateLimits(gateway.getJsonObject("rateLimits", new JsonObject())), metrics);
   }
 

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's meters, next to the HTTP, event-bus and pool meters that Vert.x keeps itself:
- * breaker states, refusals of its own (rate limits, overload, open breakers), requests in flight,
+ * breaker states, refusals of its own (rate limits, overload, open breakers), requests in flight, body bytes held,
  * and transfers by outcome and code as the clients saw them.
  */
 final class GatewayMetrics {
@@ -31,6 +31,12 @@ final class GatewayMetrics {
   void inFlight(AtomicInteger inFlight) {
     Gauge.builder("fincloud.gateway.in.flight", inFlight, AtomicInteger::get)
         .description("API requests this node is working on").strongReference(true).register(registry);
+  }
+
+  void bodyBytes(BodyBudget budget) {
+    Gauge.builder("fincloud.gateway.body.bytes", budget, BodyBudget::heldBytes).baseUnit("bytes")
+        .description("Bytes of request bodies reserved on this node (gateway.bodyBudget)").strongReference(true)
+        .register(registry);
   }
 
   void breaker(String service, CircuitBreaker breaker) {

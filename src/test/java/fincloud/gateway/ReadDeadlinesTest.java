@@ -7,10 +7,7 @@ import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +47,7 @@ class ReadDeadlinesTest {
   @Test
   void aConnectionThatSendsNothingIsClosed() throws IOException {
     try (Socket socket = connect()) {
-      assertThat(readUntilClosed(socket)).isEmpty();
+      assertThat(RawConnection.readUntilClosed(socket)).isEmpty();
     }
   }
 
@@ -87,14 +84,14 @@ class ReadDeadlinesTest {
         socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
             + token + "\r\nIdempotency-Key: slow-body-" + i + "\r\nContent-Type: application/json\r\n"
             + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        assertThat(readResponse(socket)).startsWith("HTTP/1.1 100");
+        assertThat(RawConnection.readResponse(socket)).startsWith("HTTP/1.1 100");
         socket.getOutputStream().write("{\"amount\":".getBytes(StandardCharsets.US_ASCII));
         slow.add(socket);
       }
       assertThat(http.web().get("/v1/accounts/acc_none").bearerTokenAuthentication(token).send().await().statusCode())
           .as("served while four bodies trickle").isEqualTo(404);
       for (Socket socket : slow) {
-        assertThat(readUntilClosed(socket)).as("closed without an answer").isEmpty();
+        assertThat(RawConnection.readUntilClosed(socket)).as("closed without an answer").isEmpty();
       }
     } finally {
       for (Socket socket : slow) {
@@ -108,8 +105,8 @@ class ReadDeadlinesTest {
     try (Socket socket = connect()) {
       socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
           + "Content-Length: 100\r\n\r\n{\"amount\":").getBytes(StandardCharsets.US_ASCII));
-      assertThat(readResponse(socket)).as("refused on its headers").startsWith("HTTP/1.1 401");
-      assertThat(readUntilClosed(socket)).as("the rest of the body is not waited for").isEmpty();
+      assertThat(RawConnection.readResponse(socket)).as("refused on its headers").startsWith("HTTP/1.1 401");
+      assertThat(RawConnection.readUntilClosed(socket)).as("the rest of the body is not waited for").isEmpty();
     }
   }
 
@@ -120,8 +117,8 @@ class ReadDeadlinesTest {
       socket.getOutputStream().write(("POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer forged\r\n"
           + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
           + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      assertThat(readResponse(socket)).startsWith("HTTP/1.1 401");
-      assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+      assertThat(RawConnection.readResponse(socket)).startsWith("HTTP/1.1 401");
+      assertThat(RawConnection.readResponse(socket)).startsWith("HTTP/1.1 200");
     }
   }
 
@@ -130,11 +127,11 @@ class ReadDeadlinesTest {
     try (Socket socket = connect()) {
       for (int i = 0; i < 2; i++) {
         socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        assertThat(RawConnection.readResponse(socket)).startsWith("HTTP/1.1 200");
         // Longer than the read deadline, well within the idle timeout.
         Thread.sleep(1_000);
       }
-      assertThat(readUntilClosed(socket)).isEmpty();
+      assertThat(RawConnection.readUntilClosed(socket)).isEmpty();
     }
   }
 
@@ -148,8 +145,8 @@ class ReadDeadlinesTest {
       while (System.nanoTime() < until) {
         socket.getOutputStream().write(("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             + "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
-        assertThat(readResponse(socket)).startsWith("HTTP/1.1 200");
+        assertThat(RawConnection.readResponse(socket)).startsWith("HTTP/1.1 200");
+        assertThat(RawConnection.readResponse(socket)).startsWith("HTTP/1.1 200");
         answered += 2;
       }
       assertThat(answered).isPositive();
@@ -157,47 +154,6 @@ class ReadDeadlinesTest {
   }
 
   private static Socket connect() throws IOException {
-    Socket socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5_000);
-    return socket;
-  }
-
-  /** Reads until the node closes the connection (failing after 30 s); answers what it sent. */
-  private static String readUntilClosed(Socket socket) throws IOException {
-    socket.setSoTimeout(30_000);
-    ByteArrayOutputStream received = new ByteArrayOutputStream();
-    InputStream in = socket.getInputStream();
-    try {
-      for (int b = in.read(); b >= 0; b = in.read()) {
-        received.write(b);
-      }
-    } catch (SocketTimeoutException e) {
-      throw new AssertionError("the node did not close the connection within 30 s");
-    } catch (IOException reset) {
-      // closed with a reset: closed all the same
-    }
-    return received.toString(StandardCharsets.US_ASCII);
-  }
-
-  /** One response with a Content-Length body. */
-  private static String readResponse(Socket socket) throws IOException {
-    socket.setSoTimeout(30_000);
-    InputStream in = socket.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        throw new AssertionError("closed mid-response: " + head);
-      }
-      head.append((char) b);
-    }
-    int length = 0;
-    for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(15).trim());
-      }
-    }
-    in.readNBytes(length);
-    return head.toString();
+    return RawConnection.open(node.port());
   }
 }
