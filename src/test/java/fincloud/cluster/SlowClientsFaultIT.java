@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code -Dfaults.slow.keptAlive} (500) that fall silent after one request,
  * {@code -Dfaults.slow.headers} (1000) that trickle a request's headers one byte a second, and
  * {@code -Dfaults.slow.bodies} (1000) that send complete headers of a transfer (another tenant's
- * valid token, Content-Length 4096) and then its body one byte a second, for {@code -Dfaults.slow.seconds} (90).
+ * valid token, Content-Length {@code -Dfaults.slow.bodyBytes}, 4096) and then its body one byte a second, for
+ * {@code -Dfaults.slow.seconds} (90).
  * A newcomer reads a balance on a new connection four times a second throughout. Checked: the node
  * stays up and ready, the steady client and the newcomers get no error, the steady client's p99
  * stays within max(1 s, 3 x its baseline p99), the node closes the idle connections and the slow
@@ -39,9 +40,13 @@ class SlowClientsFaultIT {
     int slowHeaders = Integer.getInteger("faults.slow.headers", 1000);
     int slowBodies = Integer.getInteger("faults.slow.bodies", 1000);
     int seconds = Integer.getInteger("faults.slow.seconds", 90);
+    int bodyBytes = Integer.getInteger("faults.slow.bodyBytes", 4096);
     boolean defaults = idle == 3000 && keptAlive == 500 && slowHeaders == 1000 && slowBodies == 1000;
     FaultReport report = new FaultReport("slow-clients" + (defaults ? "" : String.format("-%d-idle-%d-kept-%d-headers-%d-bodies",
-        idle, keptAlive, slowHeaders, slowBodies)), "Fault: slow clients and a connection flood");
+        idle, keptAlive, slowHeaders, slowBodies)) + (bodyBytes == 4096 ? "" : "-of-" + bodyBytes + "-bytes"),
+        "Fault: slow clients and a connection flood");
+    // Bodies past the 64 KiB of a transfer go to the batch route (1 MiB).
+    String bodyPath = bodyBytes > 64 * 1024 ? "/v1/transfers/batch" : "/v1/transfers";
     Path dir = ClusterHarness.workDirectory().resolve("faults-slow-" + UUID.randomUUID().toString().substring(0, 8));
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("fincloud.json"), new JsonObject().encode());
@@ -82,14 +87,15 @@ class SlowClientsFaultIT {
             "POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
         // With a valid token (another tenant's client): a request without one is refused on its
         // headers, its body never read.
-        hostile.open(SlowSockets.Kind.SLOW_BODY, slowBodies, "POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        hostile.open(SlowSockets.Kind.SLOW_BODY, slowBodies, "POST " + bodyPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Authorization: Bearer " + Api.token(node, "globex-teller") + "\r\nIdempotency-Key: slowloris\r\n"
-            + "Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{");
+            + "Content-Type: application/json\r\nContent-Length: " + bodyBytes + "\r\n\r\n{");
         long openedMs = (System.nanoTime() - opening) / 1_000_000;
         report.did("Opened %d idle connections (never a byte), %d kept-alive connections silent after one request"
             + " (GET /health/live), %d slow-header connections (a request line, then a"
             + " header one byte a second, never finished) and %d slow-body connections (complete headers of a"
-            + " transfer with another tenant's valid token, Content-Length 4096, then the body one byte a second) in %d ms;"
+            + " POST " + bodyPath + " with another tenant's valid token, Content-Length " + bodyBytes
+            + ", then the body one byte a second) in %d ms;"
             + " %d failed to connect. Held them for %d s, one byte per slow connection per second.",
             idle, keptAlive, slowHeaders, slowBodies, openedMs, hostile.failedToConnect(), seconds);
         long flooding = System.nanoTime();
@@ -107,8 +113,8 @@ class SlowClientsFaultIT {
             alwaysReady &= ready == 200;
             long fds = openFiles(node);
             maxFds = Math.max(maxFds, fds);
-            samples.add(String.format("| %d | %d | %d | %s | %s |", second, ready, fds, gauge(node, "fincloud_gateway_in_flight"),
-                hostile.describe()));
+            samples.add(String.format("| %d | %d | %d | %s | %s | %s |", second, ready, fds,
+                gauge(node, "fincloud_gateway_in_flight"), gauge(node, "fincloud_gateway_body_bytes"), hostile.describe()));
           }
           NodeProcess.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
         }
@@ -167,8 +173,8 @@ class SlowClientsFaultIT {
         table.append(phase.getValue().row(phase.getKey(), lengths[Math.min(i++, 2)])).append('\n');
       }
       report.note(table.toString());
-      report.note("## During the flood\n\n| second | /health/ready | node's open files | gateway in flight | hostile"
-          + " connections |\n|---|---|---|---|---|\n" + String.join("\n", samples) + "\n");
+      report.note("## During the flood\n\n| second | /health/ready | node's open files | gateway in flight | body bytes"
+          + " held | hostile connections |\n|---|---|---|---|---|---|\n" + String.join("\n", samples) + "\n");
     } catch (Throwable failure) {
       report.check(false, "the run completed: %s", failure);
       report.log("node", node.logText());
