@@ -150,8 +150,12 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi.yaml"));
     router.errorHandler(404, ctx -> HttpAnswers.problem(ctx, ErrorCode.NOT_FOUND, "no such route"));
-    router.errorHandler(405, ctx -> HttpAnswers.problem(ctx, ErrorCode.METHOD_NOT_ALLOWED,
-        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    AllowedMethods allowed = new AllowedMethods(router);
+    router.errorHandler(405, ctx -> {
+      ctx.response().putHeader("Allow", allowed.of(ctx.normalizedPath()));
+      HttpAnswers.problem(ctx, ErrorCode.METHOD_NOT_ALLOWED,
+          ctx.request().method() + " is not allowed on " + ctx.request().path());
+    });
     router.errorHandler(413, ctx -> HttpAnswers.problem(ctx, ErrorCode.PAYLOAD_TOO_LARGE,
         "the body is larger than this route accepts"));
     router.errorHandler(400, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED, "malformed request"));

@@ -230,9 +230,14 @@ class RequestValidationTest {
     assertProblem(send(HttpMethod.GET, "/nothing-here", null, null, null, null, null), 404, "NOT_FOUND");
     assertProblem(send(HttpMethod.POST, "/v1/accounts/" + eur1 + "/explode", TELLER, JSON, "{}", null, null),
         404, "NOT_FOUND");
-    assertProblem(send(HttpMethod.DELETE, "/v1/accounts", TELLER, null, null, null, null), 405, "METHOD_NOT_ALLOWED");
-    assertProblem(send(HttpMethod.DELETE, "/v1/accounts/" + eur1, TELLER, null, null, null, null),
-        405, "METHOD_NOT_ALLOWED");
+    HttpResponse<Buffer> onList = send(HttpMethod.DELETE, "/v1/accounts", TELLER, null, null, null, null);
+    assertProblem(onList, 405, "METHOD_NOT_ALLOWED");
+    assertThat(onList.getHeader("Allow")).isEqualTo("GET, POST");
+    HttpResponse<Buffer> onOne = send(HttpMethod.DELETE, "/v1/accounts/" + eur1, TELLER, null, null, null, null);
+    assertProblem(onOne, 405, "METHOD_NOT_ALLOWED");
+    assertThat(onOne.getHeader("Allow")).isEqualTo("GET");
+    assertThat(send(HttpMethod.DELETE, "/v1/risk/rules", TELLER, null, null, null, null).getHeader("Allow"))
+        .isEqualTo("GET, PUT");
     assertProblem(send(HttpMethod.PUT, "/v1/transfers", TELLER, JSON, transferWithAmount("5"), key(), null),
         405, "METHOD_NOT_ALLOWED");
     assertProblem(send(HttpMethod.GET, "/v1/accounts/" + eur1 + "/freeze", TELLER, null, null, null, null),

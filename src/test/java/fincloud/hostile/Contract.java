@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * What API.md promises about any answer, whatever was asked: no 5xx (the node is healthy, so not
  * even a 503), an X-Request-Id on everything the router saw, every refusal an RFC 9457 problem
- * with an API.md code and the matching status (except the HTTP server's own 414/431, and the
+ * with an API.md code and the matching status (a 405 with its Allow header; except the HTTP server's own 414/431, and the
  * RFC 6749 errors of /oauth/token), and no resource of another tenant in a success.
  */
 final class Contract {
@@ -69,6 +69,9 @@ final class Contract {
       }
       if (status == 401 && response.header("WWW-Authenticate") == null) {
         wrong.add("401 without WWW-Authenticate");
+      }
+      if (status == 405 && (response.header("Allow") == null || response.header("Allow").isBlank())) {
+        wrong.add("405 without Allow");
       }
       if ((status == 429 || status == 503) && response.header("Retry-After") == null) {
         wrong.add(status + " without Retry-After");
