@@ -128,7 +128,9 @@ public class GatewayVerticle extends VerticleBase {
     router.route().handler(deadlines).handler(new RequestIds()).handler(new RequestTelemetry());
     // Each API route: token, rate limit and scope on the headers; then the body; then a slot of
     // the node's work bound (health and metrics take none, so operators always reach them).
-    router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+    // Anyone may call the token endpoint, and its form needs a few hundred bytes: 8 KiB, so that
+    // the requests it holds at its work bound hold 32 MiB at most.
+    router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(8 * 1024))
         .handler(guards.inFlight()).handler(tokens::handle);
     AuditStreams auditStreams = new AuditStreams(vertx, api);
     authorized(router, Routes.AUDIT_EXPORT).handler(auditStreams::export);

@@ -295,6 +295,17 @@ class TokenTest {
     assertThat(scope.bodyAsJsonObject().getString("error")).isEqualTo("invalid_scope");
   }
 
+  @Test
+  void theTokenEndpointTakesSmallBodiesOnly() {
+    MultiMap padded = form("acme-teller", "acme-teller-secret");
+    for (int i = 0; i < 30; i++) {
+      padded.add("padding" + i, "x".repeat(300));
+    }
+    assertThat(tokenRequest(padded).statusCode()).as("a form over 8 KiB").isEqualTo(413);
+    assertThat(tokenRequest(form("acme-teller", "acme-teller-secret").add("scope", "transfers:read " + " ".repeat(7_000)))
+        .statusCode()).as("a form within 8 KiB").isEqualTo(200);
+  }
+
   private static MultiMap form(String clientId, String secret) {
     MultiMap form = MultiMap.caseInsensitiveMultiMap().add("grant_type", "client_credentials").add("client_id", clientId);
     if (secret != null) {
