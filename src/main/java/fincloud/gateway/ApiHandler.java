@@ -78,6 +78,10 @@ final class ApiHandler {
    */
   void authorize(RoutingContext ctx, ApiRoute route) {
     ctx.put(RequestTelemetry.ROUTE, route.path());
+    if (guards.inFlight().full()) {
+      guards.inFlight().refuse(ctx);
+      return;
+    }
     if (route.readsBody()) {
       HttpServerRequest request = ctx.request();
       request.pause(); // resumed by BodyHandler

@@ -28,12 +28,20 @@ final class InFlightLimit implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     if (inFlight.incrementAndGet() > max) {
       inFlight.decrementAndGet();
-      metrics.overloaded();
-      HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE,
-          "the node is working on its limit of " + max + " requests; retry shortly");
+      refuse(ctx);
       return;
     }
     ctx.addEndHandler(done -> inFlight.decrementAndGet());
     ctx.next();
+  }
+
+  /** Whether the node is at its bound now: a request that comes then is refused before its token costs a signature check. */
+  boolean full() {
+    return inFlight.get() >= max;
+  }
+
+  void refuse(RoutingContext ctx) {
+    metrics.overloaded();
+    HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, "the node is working on its limit of " + max + " requests; retry shortly");
   }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A node bounded to three requests in flight: while three are held inside (their messages to
- * accounts parked by an event-bus interceptor), the fourth is refused with 503 at once, operators
+ * accounts parked by an event-bus interceptor), the fourth is refused with 503 at once (before its
+ * token is even looked at), operators
  * still reach health; once they are let go, requests are served again.
  */
 @ExtendWith(VertxExtension.class)
@@ -67,6 +68,8 @@ class OverloadTest {
     assertThat(refused.bodyAsJsonObject().getString("code")).isEqualTo("UNAVAILABLE");
     assertThat(refused.bodyAsJsonObject().getString("detail")).contains("limit of 3 requests");
     assertThat(refused.getHeader("Retry-After")).isNotNull();
+    assertThat(http.web().get("/v1/accounts/acc_other").bearerTokenAuthentication("forged").send().await().statusCode())
+        .as("shed before its token is checked").isEqualTo(503);
     assertThat(http.web().get("/health/live").send().await().statusCode()).isEqualTo(200);
 
     holding = false;
