@@ -2,7 +2,6 @@ package fincloud.gateway;
 
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
-import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -11,30 +10,25 @@ import java.util.regex.Pattern;
 
 /**
  * The methods a path is served with, for the {@code Allow} header of a 405 (RFC 9110 requires
- * it): read from the router's own routes, on the first 405, when they are all in, so that it
- * cannot drift from them. One per router, used on its verticle's event loop only.
+ * it): read from the router's own routes, so that it cannot drift from them.
  */
 final class AllowedMethods {
   private record Served(Pattern path, Set<HttpMethod> methods) {
   }
 
-  private final Router router;
-  private List<Served> served;
+  private final List<Served> served = new ArrayList<>();
 
-  AllowedMethods(Router router) {
-    this.router = router;
+  /** @param routes all of the router's routes */
+  AllowedMethods(List<Route> routes) {
+    for (Route route : routes) {
+      if (route.getPath() != null && route.methods() != null && !route.methods().isEmpty()) {
+        served.add(new Served(pattern(route.getPath()), route.methods()));
+      }
+    }
   }
 
   /** e.g. "GET, POST" for a normalized path ({@code RoutingContext.normalizedPath()}); empty when no route has it. */
   String of(String path) {
-    if (served == null) {
-      served = new ArrayList<>();
-      for (Route route : router.getRoutes()) {
-        if (route.getPath() != null && route.methods() != null && !route.methods().isEmpty()) {
-          served.add(new Served(pattern(route.getPath()), route.methods()));
-        }
-      }
-    }
     Set<String> methods = new TreeSet<>();
     served.stream().filter(s -> s.path().matcher(path).matches())
         .forEach(s -> s.methods().forEach(method -> methods.add(method.name())));

@@ -90,12 +90,6 @@ final class ApiHandler {
       ctx.addHeadersEndHandler(answering -> request.resume());
     }
     authenticate(ctx).map(identity -> authorized(ctx, route, identity))
-        .map(identity -> {
-          if (route.readsBody()) {
-            guards.bodies().reserve(ctx, route, identity.clientId());
-          }
-          return identity;
-        })
         .onSuccess(identity -> {
           ctx.put(IDENTITY, identity);
           ctx.next();
@@ -121,7 +115,7 @@ final class ApiHandler {
     });
   }
 
-  /** In API.md's order after the token: rate limit, then scope. */
+  /** In API.md's order after the token: rate limit, then scope; then room for the body. */
   private TokenVerifier.Identity authorized(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
     RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
     long wait = guards.rateLimits().secondsToWait(identity.clientId());
@@ -134,6 +128,9 @@ final class ApiHandler {
     if (route.scopes().stream().noneMatch(identity.scopes()::contains)) {
       throw new ServiceException(ErrorCode.FORBIDDEN, "this route needs the scope "
           + String.join(" or ", route.scopes()));
+    }
+    if (route.readsBody()) {
+      guards.bodies().reserve(ctx, route, identity.clientId());
     }
     return identity;
   }

@@ -53,8 +53,8 @@ final class AuthFailures {
   /** @param clientId the client id the caller gave, or null when it named none (a token) */
   void record(RoutingContext ctx, String clientId, String reason) {
     String origin = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
-    LOG.debug("authentication failed: client={} from={} request={} reason={}", clientId == null ? null : cut(clientId),
-        origin, ctx.<String>get(RequestIds.KEY), reason == null ? null : cut(reason));
+    LOG.debug("authentication failed: client={} from={} request={} reason={}", cut(clientId), origin,
+        ctx.<String>get(RequestIds.KEY), cut(reason));
     ClientRegistry.Client client = clients.find(clientId);
     String key = client != null ? "client:" + client.id() : "address:" + origin;
     Attempts attempt = new Attempts(client == null ? SYSTEM_CHAIN : client.tenant(),
@@ -86,9 +86,12 @@ final class AuthFailures {
 
   /**
    * What a caller sent, fit for a log line and a record: at most 100 characters, no control
-   * characters (no forged log lines), no half of a surrogate pair (the cut may split one).
+   * characters (no forged log lines), no half of a surrogate pair (the cut may split one); null stays null.
    */
   private static String cut(String text) {
+    if (text == null) {
+      return null;
+    }
     String head = text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT);
     return head.codePoints().map(c -> Character.isISOControl(c) || Character.getType(c) == Character.SURROGATE ? '?' : c)
         .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();

@@ -126,8 +126,6 @@ public class GatewayVerticle extends VerticleBase {
   private Router router(TokenEndpoint tokens) {
     Router router = Router.router(vertx);
     router.route().handler(deadlines).handler(new RequestIds()).handler(new RequestTelemetry());
-    // Each API route: token, rate limit and scope on the headers; then the body; then a slot of
-    // the node's work bound (health and metrics take none, so operators always reach them).
     // Anyone may call the token endpoint, and its form needs a few hundred bytes: 8 KiB, so that
     // the requests it holds at its work bound hold 32 MiB at most.
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(8 * 1024))
@@ -152,21 +150,27 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi.yaml"));
     router.errorHandler(404, ctx -> HttpAnswers.problem(ctx, ErrorCode.NOT_FOUND, "no such route"));
-    AllowedMethods allowed = new AllowedMethods(router);
-    router.errorHandler(405, ctx -> {
-      ctx.response().putHeader("Allow", allowed.of(ctx.normalizedPath()));
-      HttpAnswers.problem(ctx, ErrorCode.METHOD_NOT_ALLOWED,
-          ctx.request().method() + " is not allowed on " + ctx.request().path());
-    });
     router.errorHandler(413, ctx -> HttpAnswers.problem(ctx, ErrorCode.PAYLOAD_TOO_LARGE,
         "the body is larger than this route accepts"));
     router.errorHandler(400, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED, "malformed request"));
     router.errorHandler(417, ctx -> HttpAnswers.problem(ctx, ErrorCode.VALIDATION_FAILED,
         "the only expectation supported is 'Expect: 100-continue'"));
     router.errorHandler(500, this::unexpected);
+    // Last, once every route is in: the Allow header of a 405 is read from them.
+    AllowedMethods allowed = new AllowedMethods(router.getRoutes());
+    router.errorHandler(405, ctx -> {
+      ctx.response().putHeader("Allow", allowed.of(ctx.normalizedPath()));
+      HttpAnswers.problem(ctx, ErrorCode.METHOD_NOT_ALLOWED,
+          ctx.request().method() + " is not allowed on " + ctx.request().path());
+    });
     return router;
   }
 
+  /**
+   * An API route: token, rate limit, scope and room for the body on the headers; then the body;
+   * then a slot of the node's work bound (health and metrics take none, so operators always
+   * reach them).
+   */
   private Route authorized(Router router, ApiRoute endpoint) {
     Route route = router.route(endpoint.method(), endpoint.path()).handler(new HeaderAuthorization(api, endpoint));
     if (endpoint.readsBody()) {

@@ -26,6 +26,7 @@ public final class Main {
   private Main() {
   }
 
+  /** Runs on the main thread, outside every event loop: start-up waits (await) for each of its steps. */
   public static void main(String[] args) throws Exception {
     List<String> words = new ArrayList<>(List.of(args));
     String configFile = option(words, "--config");
@@ -73,6 +74,7 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, node, embedded), "fincloud-shutdown"));
   }
 
+  /** On the JVM's shutdown-hook thread, never an event loop: it may wait for each step. */
   private static void shutdown(Vertx vertx, Node node, EmbeddedDatabase embedded) {
     LOG.info("shutting down: readiness down, draining requests");
     try {

@@ -149,16 +149,9 @@ class PostgresKillFaultIT {
     long upMs = postgres.start(BOOT);
     long readyAgain = awaitStatus(node, true, Duration.ofSeconds(90));
     long readyMs = readyAgain < 0 ? -1 : (readyAgain - killedAt) / 1_000_000;
-    int ackedAtRestart = clients.acked.size();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (clients.acked.size() == ackedAtRestart && System.nanoTime() < deadline) {
-      NodeProcess.sleep(50);
-    }
-    boolean acksAgain = clients.acked.size() > ackedAtRestart;
-    long firstAckMs = (System.nanoTime() - restartedAt) / 1_000_000;
-    Map<String, Long> during = new TreeMap<>(clients.outcomes());
-    answersBefore.forEach((outcome, count) -> during.merge(outcome, -count, Long::sum));
-    during.values().removeIf(count -> count == 0);
+    long firstAckMs = nextAckMs(clients, restartedAt);
+    boolean acksAgain = firstAckMs >= 0;
+    Map<String, Long> during = answersSince(clients, answersBefore);
     report.did("Outage %d: kill -9 of the postmaster (pid from postmaster.pid); the postgres JVM %s; the server was"
         + " started again on the same data and port %d ms after the kill and accepted connections %d ms later (WAL"
         + " recovery included).", number, exitedByItself ? "exited by itself" : "did NOT exit by itself and was killed",
@@ -171,6 +164,24 @@ class PostgresKillFaultIT {
         number, firstAckMs);
     return String.format("| %d | %s | %d ms | %d ms | %s | %s | %s |", number, exitedByItself ? "yes" : "no", downMs,
         upMs, readyAgain < 0 ? "never" : readyMs + " ms", acksAgain ? firstAckMs + " ms" : "none within 90 s", during);
+  }
+
+  /** Milliseconds from {@code since} to the next transfer acknowledged, or -1 when none came within 90 s. */
+  private static long nextAckMs(BankWorkload clients, long since) {
+    int acked = clients.acked.size();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (clients.acked.size() == acked && System.nanoTime() < deadline) {
+      NodeProcess.sleep(50);
+    }
+    return clients.acked.size() > acked ? (System.nanoTime() - since) / 1_000_000 : -1;
+  }
+
+  /** The clients' answers by kind since {@code before} was taken. */
+  private static Map<String, Long> answersSince(BankWorkload clients, Map<String, Long> before) {
+    Map<String, Long> since = new TreeMap<>(clients.outcomes());
+    before.forEach((outcome, count) -> since.merge(outcome, -count, Long::sum));
+    since.values().removeIf(count -> count == 0);
+    return since;
   }
 
   /**
@@ -186,16 +197,9 @@ class PostgresKillFaultIT {
     long restartedAt = System.nanoTime();
     long upMs = postgres.start(BOOT);
     long readyAgain = awaitStatus(node, true, Duration.ofSeconds(90));
-    int ackedAtRestart = clients.acked.size();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (clients.acked.size() == ackedAtRestart && System.nanoTime() < deadline) {
-      NodeProcess.sleep(50);
-    }
-    boolean acksAgain = clients.acked.size() > ackedAtRestart;
-    long firstAckMs = (System.nanoTime() - restartedAt) / 1_000_000;
-    Map<String, Long> during = new TreeMap<>(clients.outcomes());
-    answersBefore.forEach((outcome, count) -> during.merge(outcome, -count, Long::sum));
-    during.values().removeIf(count -> count == 0);
+    long firstAckMs = nextAckMs(clients, restartedAt);
+    boolean acksAgain = firstAckMs >= 0;
+    Map<String, Long> during = answersSince(clients, answersBefore);
     report.did("Outage %d: kill -9 of the postgres JVM alone; its server %s; a new postgres JVM on the same data and"
         + " port, started 2 s later, accepted connections %d ms after its start.", number,
         orphaned ? "ran on without it (orphaned)" : "did not run on", upMs);
