@@ -141,7 +141,7 @@ final class ApiHandler {
     String key = idempotencyKey(ctx, route);
     RequestContext caller = new RequestContext(HttpAnswers.requestId(ctx), identity.tenant(), identity.clientId(),
         identity.scopes(), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host(),
-        key, key == null ? null : requestHash(ctx, body));
+        key, key == null ? null : requestHash(ctx, body), System.currentTimeMillis());
     return new Admitted(caller, new JsonObject().put("path", pathParams(ctx))
         .put("query", query(ctx, route)).put("body", body));
   }

@@ -185,7 +185,7 @@ public class GatewayVerticle extends VerticleBase {
       return;
     }
     HttpAnswers.send(ctx, BusReply.toAnswer(ctx.failure(), new RequestContext(
-        HttpAnswers.requestId(ctx), null, null, Set.of(), null, null, null), "gateway"));
+        HttpAnswers.requestId(ctx), null, null, Set.of(), null, null, null, 0L), "gateway"));
   }
 
   /**

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,6 +34,19 @@ public final class IdempotencyRecords {
       JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON r.tenant = k.tenant AND r.key = k.key""";
   private static final String TRY_LOCK =
       "SELECT h FROM unnest($1::bigint[]) AS h WHERE NOT pg_try_advisory_xact_lock(h)";
+  private static final String FIND_FENCES = """
+      SELECT f.tenant, f.key, f.fenced_at
+      FROM idempotency_fences f
+      JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON f.tenant = k.tenant AND f.key = k.key""";
+  private static final String FENCE = """
+      INSERT INTO idempotency_fences (tenant, key, fenced_at) VALUES ($1, $2, now())
+      ON CONFLICT (tenant, key) DO UPDATE SET fenced_at = excluded.fenced_at""";
+  /**
+   * How much later than a fence an attempt must have been received to be decided afresh: the
+   * gateway's clock stamps the attempt and the database's the fence, and this covers their drift
+   * (an attempt received within it is answered "superseded", which costs a retry, never money).
+   */
+  static final long FENCE_MARGIN_MS = 1_000;
   private static final String SAVE = """
       INSERT INTO idempotency_records (tenant, key, request_hash, status, response)
       SELECT tenant, key, request_hash, status, response
@@ -48,7 +62,7 @@ public final class IdempotencyRecords {
     }
 
     /** The advisory-lock number of this key (64 bits of SHA-256: collisions only cost a 409). */
-    long lockId() {
+    public long lockId() {
       try {
         byte[] digest = MessageDigest.getInstance("SHA-256")
             .digest((tenant + '\u0000' + key).getBytes(StandardCharsets.UTF_8));
@@ -77,18 +91,25 @@ public final class IdempotencyRecords {
         caller.requestId());
   }
 
+  /**
+   * The answer to an attempt that arrived before a later attempt with its key was refused without
+   * keeping the refusal (see {@link #refuseUnkept}): it must not take effect after that answer.
+   */
+  public static Answer superseded(RequestContext caller) {
+    return Answer.problem(ErrorCode.UNAVAILABLE, "a later attempt with Idempotency-Key '" + caller.idempotencyKey()
+        + "' was already answered; this one applied nothing, retry with the same key", caller.requestId());
+  }
+
+  /** Whether the attempt was received before the key's fence (with the clocks' margin). */
+  public static boolean overtaken(RequestContext caller, Instant fence) {
+    return fence != null && caller.receivedAtMs() < fence.toEpochMilli() + FENCE_MARGIN_MS;
+  }
+
   public static Future<Map<Key, Stored>> find(SqlClient client, Set<Key> keys) {
     if (keys.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    List<String> tenants = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    keys.forEach(k -> {
-      tenants.add(k.tenant());
-      names.add(k.key());
-    });
-    return client.preparedQuery(FIND)
-        .execute(Tuple.tuple().addArrayOfString(tenants.toArray(String[]::new)).addArrayOfString(names.toArray(String[]::new)))
+    return client.preparedQuery(FIND).execute(keyArrays(keys))
         .map(rows -> {
           Map<Key, Stored> found = new HashMap<>();
           for (Row row : rows) {
@@ -96,6 +117,31 @@ public final class IdempotencyRecords {
           }
           return found;
         });
+  }
+
+  /** When each of the keys was last fenced, for those that were. */
+  public static Future<Map<Key, Instant>> fences(SqlClient client, Set<Key> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return client.preparedQuery(FIND_FENCES).execute(keyArrays(keys)).map(rows -> {
+      Map<Key, Instant> found = new HashMap<>();
+      for (Row row : rows) {
+        found.put(new Key(row.getString("tenant"), row.getString("key")),
+            row.getOffsetDateTime("fenced_at").toInstant());
+      }
+      return found;
+    });
+  }
+
+  private static Tuple keyArrays(Set<Key> keys) {
+    List<String> tenants = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    keys.forEach(k -> {
+      tenants.add(k.tenant());
+      names.add(k.key());
+    });
+    return Tuple.tuple().addArrayOfString(tenants.toArray(String[]::new)).addArrayOfString(names.toArray(String[]::new));
   }
 
   /** Takes the advisory locks of the keys for this transaction; answers the keys held elsewhere. */
@@ -153,6 +199,31 @@ public final class IdempotencyRecords {
           return operation.get().compose(answer -> isStored(answer)
               ? save(transaction, Map.of(key, new Stored(caller.requestHash(), answer))).map(answer)
               : Future.succeededFuture(answer));
+        });
+  }
+
+  /**
+   * Gives a refusal that is not kept for the caller's key (the risk fallback's) only when the key
+   * is neither in flight nor decided: a key held by another attempt's transaction answers 409, a
+   * decided key replays its answer. Otherwise the key is fenced in the same transaction, so that
+   * an earlier attempt still on its way can never commit after this refusal (API.md: an answer
+   * never contradicts the books).
+   */
+  public static Future<Answer> refuseUnkept(SqlClient transaction, RequestContext caller,
+      Supplier<Future<Answer>> refusal) {
+    Key key = Key.of(caller);
+    return lock(transaction, Set.of(key))
+        .compose(busy -> busy.isEmpty() ? find(transaction, Set.of(key)) : Future.succeededFuture(null))
+        .compose(found -> {
+          if (found == null) {
+            return Future.succeededFuture(inFlight(caller));
+          }
+          Stored prior = found.get(key);
+          if (prior != null) {
+            return Future.succeededFuture(prior.replayFor(caller));
+          }
+          return transaction.preparedQuery(FENCE).execute(Tuple.of(key.tenant(), key.key()))
+              .compose(fenced -> refusal.get());
         });
   }
 

@@ -50,6 +50,7 @@ final class LedgerBook {
   private final Map<String, TransferState> transfers;
   private final Map<Key, Stored> stored;
   private final Set<Key> inFlightElsewhere;
+  private final Map<Key, Instant> fences;
   private final Instant now;
 
   private final List<TransferState> created = new ArrayList<>();
@@ -59,11 +60,12 @@ final class LedgerBook {
   private final Map<Key, Stored> newRecords = new LinkedHashMap<>();
 
   LedgerBook(Map<String, AccountState> accounts, Map<String, TransferState> transfers,
-      Map<Key, Stored> stored, Set<Key> inFlightElsewhere, Instant now) {
+      Map<Key, Stored> stored, Set<Key> inFlightElsewhere, Map<Key, Instant> fences, Instant now) {
     this.accounts = accounts;
     this.transfers = transfers;
     this.stored = stored;
     this.inFlightElsewhere = inFlightElsewhere;
+    this.fences = fences;
     this.now = now;
   }
 
@@ -80,6 +82,9 @@ final class LedgerBook {
     Stored prior = newRecords.containsKey(key) ? newRecords.get(key) : stored.get(key);
     if (prior != null) {
       return prior.replayFor(caller);
+    }
+    if (command instanceof Create && IdempotencyRecords.overtaken(caller, fences.get(key))) {
+      return IdempotencyRecords.superseded(caller);
     }
     Answer answer = decide(command);
     if (IdempotencyRecords.isStored(answer)) {
@@ -218,7 +223,7 @@ final class LedgerBook {
     if (t == null || !t.status.equals("PENDING") || !t.expired(now)) {
       return null;
     }
-    RequestContext system = new RequestContext(null, t.tenant, SYSTEM, Set.of(), null, null, null);
+    RequestContext system = new RequestContext(null, t.tenant, SYSTEM, Set.of(), null, null, null, 0L);
     return Answer.ok(release(system, t, "EXPIRED").toJson());
   }
 

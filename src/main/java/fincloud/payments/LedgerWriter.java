@@ -187,8 +187,10 @@ public final class LedgerWriter {
       var accounts = LedgerRepository.lockAccounts(tx, accountIds);
       var busy = IdempotencyRecords.lock(tx, keys);
       var stored = IdempotencyRecords.find(tx, keys);
-      return Future.all(accounts, busy, stored).compose(locked -> {
-        LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(), Timestamps.now());
+      var fences = IdempotencyRecords.fences(tx, keys);
+      return Future.all(accounts, busy, stored, fences).compose(locked -> {
+        LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(),
+            fences.result(), Timestamps.now());
         List<Answer> answers = commands.stream().map(book::apply).toList();
         return LedgerRepository.write(tx, book).map(answers);
       });

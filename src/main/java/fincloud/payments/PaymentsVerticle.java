@@ -137,7 +137,8 @@ public class PaymentsVerticle extends VerticleBase {
 
   /**
    * Declined by the fallback while risk was unavailable: audited, but not kept for the key, so that
-   * a retry once risk is back is decided afresh.
+   * a retry once risk is back is decided afresh. Decided under the key's lock like the ledger's own
+   * answers: a key that another attempt is committing answers 409, a decided key replays.
    */
   private Future<Answer> refusedByFallback(RequestContext caller, List<TransferItem> items, boolean batch,
       Refusal declined) {
@@ -150,8 +151,9 @@ public class PaymentsVerticle extends VerticleBase {
     AuditEvent rejected = AuditEvent.of(caller, "TRANSFER_REJECTED", "account", item.debitAccountId(), false,
         new JsonObject().put("code", ErrorCode.RISK_DECLINED.name()).put("idempotencyKey", caller.idempotencyKey())
             .put("detail", detail).put("transfer", item.toJson()).mergeIn(extra));
-    return pool.withTransaction(tx -> AuditOutbox.write(tx, List.of(rejected)))
-        .map(audited -> Answer.problem(ErrorCode.RISK_DECLINED, detail, caller.requestId(), extra));
+    return pool.withTransaction(tx -> IdempotencyRecords.refuseUnkept(tx, caller, () ->
+        AuditOutbox.write(tx, List.of(rejected))
+            .map(audited -> Answer.problem(ErrorCode.RISK_DECLINED, detail, caller.requestId(), extra))));
   }
 
   /** Voids holds past their expiry; every node sweeps, the ledger's row locks make each void happen once. */

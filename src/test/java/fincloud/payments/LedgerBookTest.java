@@ -32,6 +32,7 @@ class LedgerBookTest {
   private final Map<String, TransferState> transfers = new HashMap<>();
   private final Map<Key, Stored> stored = new HashMap<>();
   private final Set<Key> inFlightElsewhere = new HashSet<>();
+  private final Map<Key, Instant> fences = new HashMap<>();
   private LedgerBook book;
 
   private AccountState account(String id, long posted) {
@@ -47,7 +48,7 @@ class LedgerBookTest {
   }
 
   private LedgerBook book() {
-    book = new LedgerBook(accounts, transfers, stored, inFlightElsewhere, NOW);
+    book = new LedgerBook(accounts, transfers, stored, inFlightElsewhere, fences, NOW);
     return book;
   }
 
@@ -56,7 +57,8 @@ class LedgerBookTest {
   }
 
   private static RequestContext caller(String tenant, String key, String hash, Set<String> scopes) {
-    return new RequestContext("req-" + key, tenant, tenant + "-teller", scopes, "127.0.0.1", key, hash);
+    return new RequestContext("req-" + key, tenant, tenant + "-teller", scopes, "127.0.0.1", key, hash,
+        NOW.toEpochMilli());
   }
 
   private static TransferItem item(String debit, String credit, long amount) {
@@ -280,6 +282,22 @@ class LedgerBookTest {
     account("acc_g2", "globex", 0, 0, 0, false, "ACTIVE");
     assertThat(book.apply(one(caller("globex", "k1", "h1", TELLER_SCOPES), item("acc_g1", "acc_g2", 1))).status())
         .isEqualTo(201);
+  }
+
+  @Test
+  void anAttemptReceivedBeforeAFallbackRefusalOfItsKeyAppliesNothing() {
+    account("acc_a", 1000);
+    account("acc_b", 0);
+    // the fallback refused the key 5 s after this attempt was received: the attempt is overtaken
+    fences.put(new Key("acme", "k1"), NOW.plusSeconds(5));
+    Answer overtaken = book().apply(one(caller("k1", "h1"), item("acc_a", "acc_b", 100)));
+    assertRefused(overtaken, ErrorCode.UNAVAILABLE);
+    assertThat(book.created()).isEmpty();
+    assertThat(book.newRecords()).isEmpty();
+    assertThat(accounts.get("acc_a").posted).isEqualTo(1000);
+    // an attempt received well after the fence is decided afresh
+    fences.put(new Key("acme", "k2"), NOW.minusSeconds(5));
+    assertThat(book.apply(one(caller("k2", "h2"), item("acc_a", "acc_b", 100))).status()).isEqualTo(201);
   }
 
   @Test

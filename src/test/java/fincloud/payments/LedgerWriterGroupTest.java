@@ -99,6 +99,30 @@ class LedgerWriterGroupTest {
     ledger.assertBalance(b, 10, 0);
   }
 
+  /**
+   * An attempt received before its key was fenced (the risk fallback refused a later attempt
+   * while this one was still on its way) applies nothing; one received after the fence moves money.
+   */
+  @Test
+  void anAttemptOvertakenByAFallbackRefusalOfItsKeyAppliesNothing() {
+    String a = ledger.funded("USD", 100);
+    String b = ledger.open("USD");
+    String key = key();
+    long received = System.currentTimeMillis();
+    pool.query("INSERT INTO idempotency_fences (tenant, key, fenced_at) VALUES ('acme', '" + key
+        + "', now() + interval '5 seconds')").execute().await();
+    List<Answer> answers = submitTogether(500, new ArrayList<>(), List.of(
+        new Create(caller(key, received), List.of(item(a, b, 10)), false, null)));
+    assertThat(answers.get(0).status()).as(answers.get(0).body().encode()).isEqualTo(503);
+    ledger.assertBalance(a, 100, 0);
+    assertThat(ledger.transferRows(List.of(b))).isZero();
+
+    List<Answer> later = submitTogether(500, new ArrayList<>(), List.of(
+        new Create(caller(key, received + 60_000), List.of(item(a, b, 10)), false, null)));
+    assertThat(later.get(0).status()).as(later.get(0).body().encode()).isEqualTo(201);
+    ledger.assertBalance(a, 90, 0);
+  }
+
   /** Submits the commands in one go on an event loop to a writer with one group in flight. */
   private static List<Answer> submitTogether(int maxGroup, List<Integer> groups, List<LedgerCommand> commands) {
     Context context = vertx.getOrCreateContext();
@@ -113,10 +137,12 @@ class LedgerWriterGroupTest {
   }
 
   private static LedgerCommand create(TransferItem... items) {
-    String key = key();
-    RequestContext caller = new RequestContext(key, "acme", "acme-teller",
-        Set.of("transfers:write"), "127.0.0.1", key, "hash-" + key);
-    return new Create(caller, List.of(items), items.length > 1, null);
+    return new Create(caller(key(), System.currentTimeMillis()), List.of(items), items.length > 1, null);
+  }
+
+  private static RequestContext caller(String key, long receivedAtMs) {
+    return new RequestContext(key, "acme", "acme-teller", Set.of("transfers:write"), "127.0.0.1", key,
+        "hash-" + key, receivedAtMs);
   }
 
   private static TransferItem item(String debit, String credit, long amount) {

@@ -5,7 +5,10 @@ import static fincloud.risk.RiskFixtures.funded;
 import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.node.DatabaseSettings;
+import fincloud.payments.IdempotencyRecords;
 import fincloud.shared.Addresses;
+import fincloud.shared.CanonicalJson;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +22,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -135,6 +139,47 @@ class RiskFallbackTest {
         node.deploy("risk");
       }
     }
+  }
+
+  /**
+   * Node loss: an attempt whose group transaction is open on a frozen node holds its key's lock; a
+   * retry elsewhere, with risk unavailable, must not be told "declined" (the frozen node may still
+   * commit), and once that attempt has committed the retry gets its answer. The frozen node's
+   * transaction is played here by a connection that holds the key's lock and then stores a 201.
+   */
+  @Test
+  void theFallbackNeverRefusesAKeyThatAnotherAttemptMayStillCommit() throws Exception {
+    String source = funded(http, "USD", 10_000);
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
+    String key = UUID.randomUUID().toString();
+    long lock = new IdempotencyRecords.Key("acme", key).lockId();
+    node.undeploy("risk");
+    try (Connection frozen = DatabaseSettings.connect(node.pgUrl())) {
+      frozen.setAutoCommit(false);
+      try (var statement = frozen.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+        statement.setLong(1, lock);
+        statement.execute();
+      }
+      HttpResponse<Buffer> whileFrozen = http.post("acme-teller", "/v1/transfers", transfer(source, target, 10, "USD"), key);
+      assertThat(whileFrozen.statusCode()).as(whileFrozen.bodyAsString()).isEqualTo(409);
+      assertThat(whileFrozen.bodyAsJsonObject().getString("code")).isEqualTo("IDEMPOTENCY_IN_FLIGHT");
+
+      // the frozen attempt resumes and commits its transfer's answer under the key
+      try (var statement = frozen.prepareStatement("INSERT INTO idempotency_records (tenant, key, request_hash, status,"
+          + " response) VALUES ('acme', ?, ?, 201, '{\"id\":\"trf_from_the_frozen_node\"}'::jsonb)")) {
+        statement.setString(1, key);
+        statement.setString(2, CanonicalJson.sha256Hex("POST /v1/transfers\n"
+            + CanonicalJson.of(transfer(source, target, 10, "USD"))));
+        statement.execute();
+      }
+      frozen.commit();
+    } finally {
+      node.deploy("risk");
+    }
+    HttpResponse<Buffer> retried = http.post("acme-teller", "/v1/transfers", transfer(source, target, 10, "USD"), key);
+    assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(201);
+    assertThat(retried.getHeader("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(retried.bodyAsJsonObject().getString("id")).isEqualTo("trf_from_the_frozen_node");
   }
 
   @Test
