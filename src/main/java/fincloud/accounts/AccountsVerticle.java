@@ -1,8 +1,9 @@
 package fincloud.accounts;
 
-import fincloud.audit.AuditEvent;
-import fincloud.audit.AuditOutbox;
-import fincloud.payments.IdempotencyRecords;
+import fincloud.bus.ServiceConsumers;
+import fincloud.idempotency.IdempotencyRecords;
+import fincloud.outbox.AuditEvent;
+import fincloud.outbox.AuditOutbox;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
@@ -10,7 +11,6 @@ import fincloud.shared.ErrorCode;
 import fincloud.shared.Ids;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
-import fincloud.shared.ServiceConsumers;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

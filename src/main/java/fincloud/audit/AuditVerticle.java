@@ -1,8 +1,8 @@
 package fincloud.audit;
 
+import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package fincloud.gateway;
 
+import fincloud.bus.BusReply;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.CanonicalJson;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;

@@ -1,8 +1,8 @@
 package fincloud.gateway;
 
+import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;

@@ -1,7 +1,8 @@
 package fincloud.gateway;
 
-import fincloud.audit.AuditEvent;
-import fincloud.audit.AuditOutbox;
+import fincloud.outbox.AuditEvent;
+import fincloud.outbox.AuditOutbox;
+import fincloud.shared.NodeState;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,7 +46,7 @@ final class AuthFailures {
     this.pool = pool;
     this.clients = clients;
     Windows fresh = new Windows();
-    Windows shared = vertx.sharedData().<String, Windows>getLocalMap(GatewayVerticle.NODE_STATE)
+    Windows shared = NodeState.<Windows>local(vertx)
         .putIfAbsent("authFailures", fresh);
     this.windows = shared == null ? fresh : shared;
   }

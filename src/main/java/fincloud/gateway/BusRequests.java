@@ -1,6 +1,6 @@
 package fincloud.gateway;
 
-import fincloud.shared.BusReply;
+import fincloud.bus.BusReply;
 import fincloud.shared.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,6 @@
 package fincloud.gateway;
 
-import fincloud.shared.BusReply;
+import fincloud.bus.BusReply;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;

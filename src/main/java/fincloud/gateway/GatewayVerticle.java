@@ -1,9 +1,10 @@
 package fincloud.gateway;
 
+import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
-import fincloud.shared.BusReply;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
+import fincloud.shared.NodeState;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
@@ -32,11 +33,6 @@ import java.util.concurrent.TimeUnit;
  * node's guards (breakers, in-flight bound, rate limits).
  */
 public class GatewayVerticle extends VerticleBase {
-  /** Local map of node-wide flags; {@code draining} is set when the node is shutting down. */
-  public static final String NODE_STATE = "fincloud.node";
-  /** Local map of the node's circuit breakers (name to CLOSED, HALF_OPEN or OPEN), listed by readiness. */
-  public static final String BREAKERS = "fincloud.breakers";
-
   private Pool pool;
   private HttpServer server;
   private ApiHandler api;
@@ -195,10 +191,10 @@ public class GatewayVerticle extends VerticleBase {
   private HealthChecks readiness() {
     HealthChecks checks = HealthChecks.create(vertx);
     checks.register("node", promise -> promise.complete(
-        Boolean.TRUE.equals(vertx.sharedData().getLocalMap(NODE_STATE).get("draining")) ? Status.KO() : Status.OK()));
+        NodeState.draining(vertx) ? Status.KO() : Status.OK()));
     // listed, never failing: an open breaker has a fallback, the node still serves
     checks.register("payments-breakers", promise -> promise.complete(Status.OK(new JsonObject(
-        new java.util.HashMap<>(vertx.sharedData().getLocalMap(BREAKERS))))));
+        NodeState.breakers(vertx)))));
     checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));

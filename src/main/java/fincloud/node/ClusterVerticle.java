@@ -1,8 +1,8 @@
 package fincloud.node;
 
+import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
-import fincloud.shared.BusReply;
 import fincloud.shared.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -5,6 +5,8 @@ import fincloud.audit.AuditVerticle;
 import fincloud.gateway.GatewayVerticle;
 import fincloud.payments.PaymentsVerticle;
 import fincloud.risk.RiskVerticle;
+import fincloud.shared.NodeState;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import io.vertx.core.Deployable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +91,7 @@ public final class Node {
    * unregisters its consumers (the other nodes stop routing to it) and finishes what it has.
    */
   public Future<Void> stop() {
-    vertx.sharedData().getLocalMap(GatewayVerticle.NODE_STATE).put("draining", true);
+    NodeState.startDraining(vertx);
     Future<Void> chain = Future.succeededFuture();
     List<String> ids = new ArrayList<>(deployments.values());
     deployments.clear();

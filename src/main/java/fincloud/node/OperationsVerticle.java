@@ -3,6 +3,7 @@ package fincloud.node;
 import fincloud.gateway.GatewayVerticle;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
+import fincloud.shared.NodeState;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -46,8 +47,8 @@ final class OperationsVerticle extends VerticleBase {
 
   private HealthChecks readiness() {
     HealthChecks checks = HealthChecks.create(vertx);
-    checks.register("node", promise -> promise.complete(Boolean.TRUE.equals(
-        vertx.sharedData().getLocalMap(GatewayVerticle.NODE_STATE).get("draining")) ? Status.KO() : Status.OK()));
+    checks.register("node", promise -> promise.complete(
+        NodeState.draining(vertx) ? Status.KO() : Status.OK()));
     checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));

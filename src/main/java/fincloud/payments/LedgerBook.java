@@ -1,8 +1,9 @@
 package fincloud.payments;
 
-import fincloud.audit.AuditEvent;
-import fincloud.payments.IdempotencyRecords.Key;
-import fincloud.payments.IdempotencyRecords.Stored;
+import fincloud.idempotency.IdempotencyRecords.Key;
+import fincloud.idempotency.IdempotencyRecords.Stored;
+import fincloud.idempotency.IdempotencyRecords;
+import fincloud.outbox.AuditEvent;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;

@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.idempotency.IdempotencyRecords;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -88,7 +89,7 @@ final class LedgerRepository {
         execute(tx, UPDATE_ACCOUNTS, book.changedAccounts().stream().map(a -> new JsonObject()
             .put("id", a.id).put("posted", a.posted).put("pending", a.pending)).toList()),
         IdempotencyRecords.save(tx, book.newRecords()),
-        fincloud.audit.AuditOutbox.write(tx, book.audit()))).mapEmpty();
+        fincloud.outbox.AuditOutbox.write(tx, book.audit()))).mapEmpty();
   }
 
   private static Future<Void> execute(SqlClient tx, String sql, List<JsonObject> rows) {

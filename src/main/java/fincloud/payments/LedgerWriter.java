@@ -1,6 +1,7 @@
 package fincloud.payments;
 
-import fincloud.payments.IdempotencyRecords.Key;
+import fincloud.idempotency.IdempotencyRecords.Key;
+import fincloud.idempotency.IdempotencyRecords;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Settle;

@@ -1,9 +1,11 @@
 package fincloud.payments;
 
-import fincloud.audit.AuditEvent;
-import fincloud.audit.AuditOutbox;
-import fincloud.payments.IdempotencyRecords.Key;
-import fincloud.payments.IdempotencyRecords.Stored;
+import fincloud.bus.ServiceConsumers;
+import fincloud.idempotency.IdempotencyRecords.Key;
+import fincloud.idempotency.IdempotencyRecords.Stored;
+import fincloud.idempotency.IdempotencyRecords;
+import fincloud.outbox.AuditEvent;
+import fincloud.outbox.AuditOutbox;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;
@@ -14,7 +16,6 @@ import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
-import fincloud.shared.ServiceConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;

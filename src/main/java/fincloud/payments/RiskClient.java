@@ -1,9 +1,9 @@
 package fincloud.payments;
 
-import fincloud.gateway.GatewayVerticle;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.NodeMetrics;
+import fincloud.shared.NodeState;
 import fincloud.shared.RequestContext;
 import fincloud.shared.StageTimes;
 import io.micrometer.core.instrument.Counter;
@@ -41,7 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RiskClient {
   private static final Logger LOG = LoggerFactory.getLogger(RiskClient.class);
-  private static final String BREAKERS = GatewayVerticle.BREAKERS;
 
   /**
    * @param decisions one per scored item, in order (fewer when risk stopped at a batch's first refusal)
@@ -78,7 +77,7 @@ final class RiskClient {
         .openHandler(v -> changed("OPEN", "risk circuit breaker open: the fallback decides"))
         .halfOpenHandler(v -> changed("HALF_OPEN", "risk circuit breaker half-open: trying risk again"))
         .closeHandler(v -> changed("CLOSED", "risk circuit breaker closed: risk decides again"));
-    vertx.sharedData().getLocalMap(BREAKERS).put("risk", "CLOSED");
+    NodeState.breaker(vertx, "risk", "CLOSED");
     MeterRegistry found = BackendRegistries.getDefaultNow();
     this.registry = found != null ? found : new SimpleMeterRegistry();
     this.breakerState = Gauge.builder("fincloud_circuit_breaker_state", breaker, b -> switch (b.state()) {
@@ -98,7 +97,7 @@ final class RiskClient {
 
   /** Lists the state for the node's readiness check, which shows breakers without failing on them. */
   private void changed(String state, String message) {
-    vertx.sharedData().getLocalMap(BREAKERS).put("risk", state);
+    NodeState.breaker(vertx, "risk", state);
     if (state.equals("OPEN")) {
       LOG.warn(message);
     } else {
@@ -203,7 +202,7 @@ final class RiskClient {
   }
 
   void close() {
-    vertx.sharedData().getLocalMap(BREAKERS).remove("risk");
+    NodeState.breaker(vertx, "risk", null);
     registry.remove(breakerState);
     breaker.close();
   }

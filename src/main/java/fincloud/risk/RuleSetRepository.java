@@ -1,7 +1,7 @@
 package fincloud.risk;
 
-import fincloud.audit.AuditEvent;
-import fincloud.audit.AuditOutbox;
+import fincloud.outbox.AuditEvent;
+import fincloud.outbox.AuditOutbox;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -2,6 +2,8 @@ package fincloud.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.outbox.AuditEvent;
+import fincloud.outbox.AuditOutbox;
 import fincloud.testkit.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

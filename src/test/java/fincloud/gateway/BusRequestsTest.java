@@ -3,7 +3,7 @@ package fincloud.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import fincloud.shared.BusReply;
+import fincloud.bus.BusReply;
 import fincloud.shared.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -4,6 +4,7 @@ import static fincloud.testkit.Problems.assertProblem;
 import static fincloud.testkit.Problems.assertProblemBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.idempotency.IdempotencyRecords;
 import fincloud.testkit.Funds;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;

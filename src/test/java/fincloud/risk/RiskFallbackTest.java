@@ -5,8 +5,8 @@ import static fincloud.risk.RiskFixtures.funded;
 import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.idempotency.IdempotencyRecords;
 import fincloud.node.DatabaseSettings;
-import fincloud.payments.IdempotencyRecords;
 import fincloud.shared.Addresses;
 import fincloud.shared.CanonicalJson;
 import fincloud.testkit.TestClient;

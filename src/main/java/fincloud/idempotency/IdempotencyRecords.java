@@ -1,4 +1,4 @@
-package fincloud.payments;
+package fincloud.idempotency;
 
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;

@@ -1,4 +1,4 @@
-package fincloud.audit;
+package fincloud.outbox;
 
 import fincloud.shared.RequestContext;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,10 @@
-package fincloud.shared;
+package fincloud.bus;
 
+import fincloud.shared.Answer;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceException;
+import fincloud.shared.StageTimes;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;

@@ -1,5 +1,7 @@
-package fincloud.shared;
+package fincloud.bus;
 
+import fincloud.shared.Answer;
+import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

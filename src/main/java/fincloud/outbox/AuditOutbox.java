@@ -1,4 +1,4 @@
-package fincloud.audit;
+package fincloud.outbox;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
