@@ -43,7 +43,7 @@ final class AuditLog {
     this.pool = pool;
   }
 
-  /** Records after {@code after} in seq order: {@code {"items","nextAfter"}} (API.md). */
+  /** Records after {@code after} in seq order: {@code {"items","nextAfter"}} (docs/contract.md, Paging). */
   Future<JsonObject> page(String tenant, long after, int limit, String entityId) {
     Future<RowSet<Row>> rows = entityId == null
         ? pool.preparedQuery(PAGE).execute(Tuple.of(tenant, after, limit + 1))

@@ -50,7 +50,7 @@ record ChainRecord(long seq, String at, String tenant, String actor, String acti
     return CanonicalJson.sha256Hex(prevHash + CanonicalJson.of(hashedFields()));
   }
 
-  /** The record as the API shows it (API.md's field order). */
+  /** The record as the API shows it (the field order of docs/contract.md, The audit chain). */
   JsonObject toJson() {
     return hashedFields().put("prevHash", prevHash).put("hash", hash);
   }

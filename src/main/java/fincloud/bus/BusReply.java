@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one way services answer an event-bus request: the Answer's body, with its HTTP status, its
- * error code (one to one with API.md) and the replay flag in headers. A failure that is not a
+ * error code (one to one with docs/contract.md, Error codes) and the replay flag in headers. A failure that is not a
  * decided refusal (the database is down, a bug) becomes 503 UNAVAILABLE and is logged, never a
  * stack trace on the wire.
  */

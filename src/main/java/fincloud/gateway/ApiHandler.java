@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One API request, in API.md's order of refusals: token (401), rate limit (429), scope (403) —
+ * One API request, in docs/contract.md's Refusal order: token (401), rate limit (429), scope (403) —
  * {@link #authorize}, before the body is read — then media type (415), body and parameters (400);
  * then the owning service over the event bus, through its circuit breaker (503 at once while it is
  * open), which answers the rest.
@@ -115,7 +115,7 @@ final class ApiHandler {
     });
   }
 
-  /** In API.md's order after the token: rate limit, then scope; then room for the body. */
+  /** In docs/contract.md's Refusal order, after the token: rate limit, then scope; then room for the body. */
   private TokenVerifier.Identity authorized(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
     RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
     long wait = guards.rateLimits().secondsToWait(identity.clientId());

@@ -10,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Requests that are not valid HTTP never reach the router. Over-long request lines and headers
- * keep the server's bare 414/431 (API.md allows them); anything else the decoder refuses (a bad
+ * keep the server's bare 414/431 (allowed by docs/contract.md, Conventions); anything else the decoder refuses (a bad
  * header name, a NUL in a header, conflicting lengths) is a 400 problem like every other refusal,
  * with a request id, and the connection is closed because its framing can no longer be trusted.
  */

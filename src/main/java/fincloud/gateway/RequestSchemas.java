@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.Yaml;
  * Request bodies are checked against the schemas of the published contract itself
  * ({@code openapi.yaml}, {@code components.schemas}), so that what the API documents is what it
  * enforces. On top of JSON Schema: unknown fields are named, and amounts must be written as JSON
- * integers ({@code 1.0} and {@code 1e3} are numbers, not integers, in API.md).
+ * integers ({@code 1.0} and {@code 1e3} are numbers, not integers, in docs/contract.md, Money).
  */
 final class RequestSchemas {
   private static final Set<String> INTEGER_FIELDS = Set.of("amount", "overdraftLimit", "expiresInSeconds",

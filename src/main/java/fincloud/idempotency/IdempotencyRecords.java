@@ -170,7 +170,7 @@ public final class IdempotencyRecords {
     return transaction.preparedQuery(SAVE).execute(Tuple.of(rows)).mapEmpty();
   }
 
-  /** Whether an answer is kept for its key (API.md: successes and the operation's own refusals). */
+  /** Whether an answer is kept for its key (docs/contract.md, Idempotency: 2xx and the operation's own refusals). */
   public static boolean isStored(Answer answer) {
     return !answer.isProblem() || answer.code().storedForIdempotency();
   }
@@ -206,7 +206,7 @@ public final class IdempotencyRecords {
    * Gives a refusal that is not kept for the caller's key (the risk fallback's) only when the key
    * is neither in flight nor decided: a key held by another attempt's transaction answers 409, a
    * decided key replays its answer. Otherwise the key is fenced in the same transaction, so that
-   * an earlier attempt still on its way can never commit after this refusal (API.md: an answer
+   * an earlier attempt still on its way can never commit after this refusal (docs/contract.md, Idempotency: an answer
    * never contradicts the books).
    */
   public static Future<Answer> refuseUnkept(SqlClient transaction, RequestContext caller,

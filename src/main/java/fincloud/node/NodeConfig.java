@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The node's configuration, read once: the flat {@code FINCLOUD_*} keys of DESIGN.md (which the
+ * The node's configuration, read once: the flat {@code FINCLOUD_*} keys of README.md, Configuration (which the
  * environment can override) and the nested sections of the configuration file.
  */
 public record NodeConfig(JsonObject json) {

@@ -42,7 +42,7 @@ final class AccountState {
     return posted - pending;
   }
 
-  /** API.md: a debit is refused when available - amount < -overdraftLimit, unless allowNegative. */
+  /** docs/contract.md, Money: a debit is refused when available - amount < -overdraftLimit, unless allowNegative. */
   boolean canDebit(long amount) {
     return allowNegative || available() - amount >= -overdraftLimit;
   }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The refusals decided before risk and the ledger, in API.md's order: unknown account (another
+ * The refusals decided before risk and the ledger, in docs/contract.md's Refusal order: unknown account (another
  * tenant's counts as unknown), same account, currency, account status.
  */
 final class TransferChecks {

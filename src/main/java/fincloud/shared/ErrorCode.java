@@ -1,7 +1,7 @@
 package fincloud.shared;
 
 /**
- * The stable, machine-readable error codes of API.md. A service refusal carries one of these
+ * The stable, machine-readable error codes of docs/contract.md, Error codes. A service refusal carries one of these
  * across the event bus; the gateway turns it into the HTTP status and problem+json body as is.
  */
 public enum ErrorCode {
@@ -41,7 +41,7 @@ public enum ErrorCode {
   }
 
   /**
-   * Whether an answer with this code is kept with its Idempotency-Key and replayed (API.md:
+   * Whether an answer with this code is kept with its Idempotency-Key and replayed (docs/contract.md, Idempotency:
    * the refusals of the operation itself are; transient and request-shape refusals are not).
    */
   public boolean storedForIdempotency() {

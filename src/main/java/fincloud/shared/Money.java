@@ -4,7 +4,7 @@ import java.util.Currency;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The money rules of API.md: integer minor units within JSON's safe range, ISO 4217 codes. */
+/** The money rules of docs/contract.md, Money: integer minor units within JSON's safe range, ISO 4217 codes. */
 public final class Money {
   public static final long MAX_AMOUNT = 9_007_199_254_740_991L;
   private static final Set<String> CURRENCIES = Currency.getAvailableCurrencies().stream()

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * each transfer with its own Idempotency-Key (also its {@code reference}, so that SQL can count
  * how often each took effect), and reading balances in between. A client whose answer says "try
  * again" (503, 409 IDEMPOTENCY_IN_FLIGHT, a risk fallback refusal, or a gateway that went away
- * mid-request) tries again with the same key on the next gateway, as API.md tells clients to.
+ * mid-request) tries again with the same key on the next gateway, as docs/contract.md (Idempotency) tells clients to.
  * Every answer is counted by status and code; every acknowledged transfer is kept.
  */
 final class BankWorkload implements AutoCloseable {

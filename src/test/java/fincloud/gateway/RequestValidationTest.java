@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** API.md's Conventions: strict input, the exact 400/404/405/413/415, and X-Request-Id everywhere. */
+/** docs/contract.md, Conventions: strict input, the exact 400/404/405/413/415, and X-Request-Id everywhere. */
 @ExtendWith(VertxExtension.class)
 class RequestValidationTest {
   private static final String TELLER = "acme-teller";

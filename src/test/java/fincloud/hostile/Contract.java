@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * What API.md promises about any answer, whatever was asked: no 5xx (the node is healthy, so not
+ * What docs/contract.md promises about any answer, whatever was asked: no 5xx (the node is healthy, so not
  * even a 503), an X-Request-Id on everything the router saw, every refusal an RFC 9457 problem
- * with an API.md code and the matching status (a 405 with its Allow header; except the HTTP server's own 414/431, and the
+ * with a code of docs/contract.md and the matching status (a 405 with its Allow header; except the HTTP server's own 414/431, and the
  * RFC 6749 errors of /oauth/token), and no resource of another tenant in a success.
  */
 final class Contract {
@@ -85,7 +85,7 @@ final class Contract {
       }
       String code = problem.getString("code");
       if (!CODES.contains(code)) {
-        wrong.add("code " + code + " is not one of API.md");
+        wrong.add("code " + code + " is not one of docs/contract.md");
       } else if (ErrorCode.valueOf(code).status() != status) {
         wrong.add("code " + code + " with status " + status);
       }

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * that the books are whole afterwards.
  */
 final class HostileNode {
-  /** Every scope of API.md. */
+  /** Every scope of docs/contract.md, Authentication and scopes. */
   static final List<String> SCOPES = List.of("accounts:read", "accounts:write", "transfers:read",
       "transfers:write", "risk:admin", "audit:read", "admin");
   static final String ACME_ADMIN = "acme-admin";

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** IMMEDIATE transfers through HTTP: refusals in API.md's order, reads, and idempotency. */
+/** IMMEDIATE transfers through HTTP: refusals in docs/contract.md's order, reads, and idempotency. */
 @ExtendWith(VertxExtension.class)
 class TransfersApiTest {
   private static final String TELLER = "acme-teller";

@@ -6,7 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 
-/** Assertions on RFC 9457 answers as API.md shapes them. */
+/** Assertions on RFC 9457 answers as docs/contract.md (Conventions) shapes them. */
 public final class Problems {
   private Problems() {
   }
