@@ -51,6 +51,29 @@ public final class NodeConfig {
     ledger = LedgerSettings.from(root.section("ledger"));
     risk = RiskSettings.from(root.section("risk"));
     audit = AuditSettings.from(root.section("audit"), identity.dataDir());
+    checkCallPolicies(root);
+  }
+
+  /**
+   * The call policies (gateway.breaker; risk's timeout, breaker and fallback) are read from the
+   * JSON by the classes that make the calls; checked here too, so that a bad one stops the start
+   * like any other value.
+   */
+  private static void checkCallPolicies(ConfigSection root) {
+    ConfigSection breaker = root.section("gateway").section("breaker");
+    breaker.integer("maxFailures", 1, 1_000);
+    breaker.longInteger("timeoutMs", 1, 600_000);
+    breaker.longInteger("resetTimeoutMs", 1, 3_600_000);
+    breaker.longInteger("failureWindowMs", 1, 3_600_000);
+    ConfigSection risk = root.section("risk");
+    risk.longInteger("timeoutMs", 1, 600_000);
+    risk.section("breaker").integer("maxFailures", 1, 1_000);
+    risk.section("breaker").longInteger("resetTimeoutMs", 1, 3_600_000);
+    ConfigSection fallback = risk.section("fallback");
+    if (fallback.oneOf("mode", List.of("DECLINE", "APPROVE_BELOW")).equals("APPROVE_BELOW")) {
+      fallback.text("currency");
+      fallback.longInteger("amount", 1, Long.MAX_VALUE);
+    }
   }
 
   private static Set<String> roles(ConfigSection root) {

@@ -141,4 +141,12 @@ class SettingsTest {
     assertThatThrownBy(() -> with(new JsonObject().put("cluster", section("eventBusTls", "enabled", true))))
         .hasMessage("cluster.eventBusTls.keyPath is missing: it must be a non-blank text");
   }
+
+  @Test
+  void theCallPoliciesAreCheckedAtStartUpToo() {
+    assertThatThrownBy(() -> with(new JsonObject().put("gateway", section("breaker", "maxFailures", 0))))
+        .hasMessage("gateway.breaker.maxFailures must be an integer from 1 to 1000, got 0");
+    assertThatThrownBy(() -> with(new JsonObject().put("risk", section("fallback", "mode", "APPROVE"))))
+        .hasMessage("risk.fallback.mode must be one of DECLINE, APPROVE_BELOW, got \"APPROVE\"");
+  }
 }
