@@ -10,6 +10,7 @@ import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Ids;
 import fincloud.shared.Page;
+import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
@@ -26,12 +27,17 @@ import java.util.function.BiFunction;
  * the trial balance. Money moves only through payments' ledger writer.
  */
 public class AccountsVerticle extends VerticleBase {
+  private final PoolSettings database;
   private Pool pool;
   private ServiceConsumers consumers;
 
+  public AccountsVerticle(PoolSettings database) {
+    this.database = database;
+  }
+
   @Override
   public Future<?> start() {
-    pool = DatabasePool.create(vertx, config());
+    pool = DatabasePool.create(vertx, database);
     consumers = new ServiceConsumers(vertx);
     return Future.all(List.of(
         on(Addresses.ACCOUNTS_OPEN, this::open),

@@ -1,6 +1,10 @@
 package fincloud.audit;
 
+import fincloud.shared.ConfigSection;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The {@code audit} section of the configuration.
@@ -11,17 +15,58 @@ import io.vertx.core.json.JsonObject;
  * @param checkpointSeconds ... or once this many seconds have passed since the last checkpoint
  * @param lockTimeoutSeconds a sealing transaction left idle this long (its node hung or was cut
  *     off) is ended by PostgreSQL, which frees its tenants for another node
+ * @param signingKey the checkpoint key ({@code signingKey}, a private JWK as JSON text), or null
+ *     to use the key file
+ * @param keyFile where the generated checkpoint key is kept: {@code keyFile}, else
+ *     {@code audit-signing-key.jwk} in the node's data folder
+ * @param verifyKeys further public JWKs (JSON text) the verifier trusts
  */
-record AuditSettings(long pollMs, int batchSize, int checkpointEvery, long checkpointSeconds,
-    long lockTimeoutSeconds) {
+public record AuditSettings(long pollMs, int batchSize, int checkpointEvery, long checkpointSeconds,
+    long lockTimeoutSeconds, String signingKey, Path keyFile, List<String> verifyKeys) {
 
-  static AuditSettings from(JsonObject config) {
-    JsonObject audit = config.getJsonObject("audit", new JsonObject());
+  private static final String DEFAULT_KEY_FILE = "audit-signing-key.jwk";
+
+  public AuditSettings {
+    verifyKeys = List.copyOf(verifyKeys);
+  }
+
+  /** @param dataDir the node's data folder, home of the generated key file */
+  public static AuditSettings from(ConfigSection audit, Path dataDir) {
+    String keyFile = audit.optionalText("keyFile");
     return new AuditSettings(
-        Math.max(1, audit.getLong("pollMs", 50L)),
-        Math.max(1, audit.getInteger("batchSize", 2000)),
-        Math.max(1, audit.getInteger("checkpointEvery", 1000)),
-        Math.max(1, audit.getLong("checkpointSeconds", 10L)),
-        Math.max(1, audit.getLong("lockTimeoutSeconds", 10L)));
+        audit.longInteger("pollMs", 1, 60_000),
+        audit.integer("batchSize", 1, 100_000),
+        audit.integer("checkpointEvery", 1, 10_000_000),
+        audit.longInteger("checkpointSeconds", 1, 86_400),
+        audit.longInteger("lockTimeoutSeconds", 1, 3_600),
+        jwk(audit, "signingKey", audit.optionalValue("signingKey")),
+        keyFile != null ? Path.of(keyFile) : dataDir.resolve(DEFAULT_KEY_FILE),
+        verifyKeys(audit));
+  }
+
+  private static List<String> verifyKeys(ConfigSection audit) {
+    List<String> keys = new ArrayList<>();
+    for (Object key : audit.array("verifyKeys")) {
+      String jwk = jwk(audit, "verifyKeys", key);
+      if (jwk == null) {
+        throw audit.refused("verifyKeys", "a list of public JWKs", audit.array("verifyKeys"));
+      }
+      keys.add(jwk);
+    }
+    return keys;
+  }
+
+  /** A JWK is given as JSON text or as an object; kept as text, parsed by {@link CheckpointKeys}. */
+  private static String jwk(ConfigSection audit, String key, Object value) {
+    if (value == null || value instanceof String text && text.isBlank()) {
+      return null;
+    }
+    if (value instanceof JsonObject object) {
+      return object.encode();
+    }
+    if (value instanceof String text) {
+      return text;
+    }
+    throw audit.refused(key, "a JWK (JSON text or object)", value);
   }
 }

@@ -4,6 +4,7 @@ import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
+import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -23,14 +24,20 @@ import java.util.function.BiFunction;
  * the ledger's queue for the shared pool.
  */
 public class AuditVerticle extends VerticleBase {
+  private final AuditSettings settings;
+  private final PoolSettings database;
   private Sealer sealer;
+
+  public AuditVerticle(AuditSettings settings, PoolSettings database) {
+    this.settings = settings;
+    this.database = database;
+  }
 
   @Override
   public Future<?> start() {
-    AuditSettings settings = AuditSettings.from(config());
-    Pool pool = DatabasePool.create(vertx, config());
-    Pool sealing = sealerPool(vertx, config().getString("FINCLOUD_PG_URL"), settings);
-    return vertx.executeBlocking(() -> CheckpointKeys.load(config())).compose(keys -> {
+    Pool pool = DatabasePool.create(vertx, database);
+    Pool sealing = sealerPool(vertx, database.pgUrl(), settings);
+    return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE);
       AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
       return Future.all(List.of(

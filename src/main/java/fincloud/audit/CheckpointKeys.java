@@ -38,8 +38,6 @@ import java.util.Map;
  * or lists every node's public key in {@code verifyKeys}.
  */
 final class CheckpointKeys {
-  static final String DEFAULT_KEY_FILE = "audit-signing-key.jwk";
-
   private final ECKey signingKey;
   private final ECDSASigner signer;
   private final Map<String, ECKey> trusted = new LinkedHashMap<>();
@@ -56,22 +54,13 @@ final class CheckpointKeys {
   }
 
   /** Reads (or, the first time, creates) the keys the configuration names. Blocking: file I/O. */
-  static CheckpointKeys load(JsonObject config) {
-    JsonObject audit = config.getJsonObject("audit", new JsonObject());
-    Object configured = audit.getValue("signingKey");
-    ECKey key;
-    if (configured != null && !configured.toString().isBlank()) {
-      key = parse(configured, "audit.signingKey");
-    } else {
-      String file = audit.getString("keyFile");
-      key = loadOrCreate(file != null && !file.isBlank() ? Path.of(file)
-          : Path.of(config.getString("FINCLOUD_DATA_DIR", "./fincloud-data")).resolve(DEFAULT_KEY_FILE));
-    }
+  static CheckpointKeys load(AuditSettings settings) {
+    ECKey key = settings.signingKey() != null ? parse(settings.signingKey(), "audit.signingKey")
+        : loadOrCreate(settings.keyFile());
     if (!key.isPrivate()) {
       throw new IllegalArgumentException("the audit signing key must be a private EC JWK");
     }
-    JsonArray listed = audit.getJsonArray("verifyKeys", new JsonArray());
-    return new CheckpointKeys(key, listed.stream().map(k -> parse(k, "audit.verifyKeys")).toList());
+    return new CheckpointKeys(key, settings.verifyKeys().stream().map(k -> parse(k, "audit.verifyKeys")).toList());
   }
 
   static ECKey generate() {
@@ -166,9 +155,9 @@ final class CheckpointKeys {
     }
   }
 
-  private static ECKey parse(Object value, String where) {
+  private static ECKey parse(String value, String where) {
     try {
-      JWK jwk = JWK.parse(value instanceof JsonObject object ? object.encode() : value.toString());
+      JWK jwk = JWK.parse(value);
       if (!(jwk instanceof ECKey ec) || !Curve.P_256.equals(ec.getCurve())) {
         throw new IllegalArgumentException(where + " must be an EC P-256 JWK");
       }

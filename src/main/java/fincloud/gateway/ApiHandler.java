@@ -41,14 +41,15 @@ final class ApiHandler {
   private final long callTimeoutMs;
   private final BusRequests requests;
 
-  ApiHandler(Vertx vertx, JsonObject config, RequestSchemas schemas, TokenVerifier verifier, GatewayGuards guards,
-      AuthFailures authFailures) {
+  /** @param breaker the {@code gateway.breaker} section */
+  ApiHandler(Vertx vertx, GatewaySettings settings, JsonObject breaker, RequestSchemas schemas, TokenVerifier verifier,
+      GatewayGuards guards, AuthFailures authFailures) {
     this.schemas = schemas;
     this.verifier = verifier;
     this.guards = guards;
     this.authFailures = authFailures;
-    this.callTimeoutMs = GatewayGuards.callTimeoutMs(config);
-    this.requests = new BusRequests(vertx, config);
+    this.callTimeoutMs = GatewayGuards.callTimeoutMs(breaker, settings.deadline());
+    this.requests = new BusRequests(vertx, settings.deadline().ms(), settings.attemptTimeoutMs());
   }
 
   long timeoutMs() {

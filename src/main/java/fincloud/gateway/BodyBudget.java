@@ -3,7 +3,6 @@ package fincloud.gateway;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,14 +26,10 @@ final class BodyBudget {
   private final AtomicLong held = new AtomicLong();
   private final Map<String, AtomicLong> heldByClient = new ConcurrentHashMap<>();
 
-  /** @param settings the {@code gateway.bodyBudget} section; {@code largestBody} the largest route limit */
-  BodyBudget(JsonObject settings, long largestBody) {
-    nodeBytes = settings.getLong("nodeBytes", 128L * 1024 * 1024);
-    clientBytes = settings.getLong("clientBytes", 32L * 1024 * 1024);
-    if (clientBytes < largestBody || nodeBytes < clientBytes) {
-      throw new IllegalArgumentException("gateway.bodyBudget needs largest route body (" + largestBody
-          + ") <= clientBytes <= nodeBytes: " + settings.encode());
-    }
+  /** @param bytes the {@code gateway.bodyBudget} settings (checked: largest route body <= client's <= node's) */
+  BodyBudget(GatewaySettings.BodyBudgetBytes bytes) {
+    nodeBytes = bytes.nodeBytes();
+    clientBytes = bytes.clientBytes();
   }
 
   long heldBytes() {

@@ -39,11 +39,11 @@ final class BusRequests {
   private final Counter retriedNoHandlers;
   private final Counter retriedInFlight;
 
-  BusRequests(Vertx vertx, JsonObject config) {
+  /** @param deadlineMs the request deadline; {@code attemptTimeoutMs} one attempt's, at most that */
+  BusRequests(Vertx vertx, long deadlineMs, long attemptTimeoutMs) {
     this.vertx = vertx;
-    this.deadlineMs = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
-    this.attemptTimeoutMs = Math.min(deadlineMs,
-        config.getJsonObject("gateway", new JsonObject()).getLong("attemptTimeoutMs", 3_000L));
+    this.deadlineMs = deadlineMs;
+    this.attemptTimeoutMs = Math.min(deadlineMs, attemptTimeoutMs);
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     if (registry == null) {
       registry = new SimpleMeterRegistry();

@@ -3,7 +3,6 @@ package fincloud.gateway;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,24 +23,18 @@ final class ClientRateLimits {
   private final Map<String, RateLimiterConfig> perClient = new HashMap<>();
   private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
 
-  /** @param settings the {@code gateway.rateLimits} section */
-  ClientRateLimits(JsonObject settings) {
-    fallback = config(settings.getJsonObject("default"));
-    JsonObject clients = settings.getJsonObject("clients", new JsonObject());
-    clients.fieldNames().forEach(client -> perClient.put(client, config(clients.getJsonObject(client))));
+  /** @param settings the {@code gateway.rateLimits} settings */
+  ClientRateLimits(GatewaySettings.RateLimits settings) {
+    fallback = config(settings.fallback());
+    settings.clients().forEach((client, limit) -> perClient.put(client, config(limit)));
   }
 
-  private static RateLimiterConfig config(JsonObject limit) {
+  private static RateLimiterConfig config(GatewaySettings.RateLimit limit) {
     if (limit == null) {
       return null;
     }
-    int permits = limit.getInteger("limit");
-    long periodMs = limit.getLong("periodMs", 1000L);
-    if (permits < 1 || periodMs < 1) {
-      throw new IllegalArgumentException("a rate limit needs limit >= 1 and periodMs >= 1: " + limit.encode());
-    }
-    return RateLimiterConfig.custom().limitForPeriod(permits).limitRefreshPeriod(Duration.ofMillis(periodMs))
-        .timeoutDuration(Duration.ZERO).build();
+    return RateLimiterConfig.custom().limitForPeriod(limit.limit())
+        .limitRefreshPeriod(Duration.ofMillis(limit.periodMs())).timeoutDuration(Duration.ZERO).build();
   }
 
   /** 0 when the client may go on (the request is counted), else the seconds it should wait. */

@@ -2,9 +2,6 @@ package fincloud.gateway;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,11 +21,8 @@ final class ClientRegistry {
   private final Map<String, Client> clients;
   private final Set<String> verified = ConcurrentHashMap.newKeySet();
 
-  ClientRegistry(JsonArray config) {
-    clients = config.stream().map(o -> (JsonObject) o).map(c -> new Client(c.getString("id"),
-            c.getString("tenant"), new LinkedHashSet<>(List.of(c.getString("scopes").trim().split("\\s+"))),
-            c.getString("secretHash")))
-        .collect(Collectors.toUnmodifiableMap(Client::id, Function.identity()));
+  ClientRegistry(List<Client> configured) {
+    clients = configured.stream().collect(Collectors.toUnmodifiableMap(Client::id, Function.identity()));
   }
 
   Client find(String clientId) {

@@ -1,6 +1,7 @@
 package fincloud.gateway;
 
 import fincloud.bus.BusReply;
+import fincloud.shared.RequestDeadline;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
@@ -15,22 +16,21 @@ record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, BodyBudge
 
   private static final String MAP = "fincloud.gateway";
 
-  static GatewayGuards of(Vertx vertx, JsonObject config) {
+  /** @param breaker the {@code gateway.breaker} section */
+  static GatewayGuards of(Vertx vertx, GatewaySettings settings, JsonObject breaker) {
     return vertx.sharedData().<String, GatewayGuards>getLocalMap(MAP)
-        .computeIfAbsent("guards", key -> create(vertx, config));
+        .computeIfAbsent("guards", key -> create(vertx, settings, breaker));
   }
 
-  private static GatewayGuards create(Vertx vertx, JsonObject config) {
-    JsonObject gateway = config.getJsonObject("gateway", new JsonObject());
+  private static GatewayGuards create(Vertx vertx, GatewaySettings settings, JsonObject breaker) {
     GatewayMetrics metrics = new GatewayMetrics();
-    ServiceBreakers breakers = new ServiceBreakers(vertx, gateway.getJsonObject("breaker", new JsonObject()),
-        callTimeoutMs(config), metrics);
+    ServiceBreakers breakers = new ServiceBreakers(vertx, breaker, callTimeoutMs(breaker, settings.deadline()),
+        metrics);
     Routes.ALL.forEach(route -> breakers.of(BusReply.service(route.address())));
-    long largestBody = Routes.EVERY.stream().mapToLong(ApiRoute::maxBodyBytes).max().orElse(0);
-    BodyBudget bodies = new BodyBudget(gateway.getJsonObject("bodyBudget", new JsonObject()), largestBody);
+    BodyBudget bodies = new BodyBudget(settings.bodyBudget());
     metrics.bodyBytes(bodies);
-    return new GatewayGuards(breakers, new InFlightLimit(gateway.getInteger("maxInFlight", 4096), metrics), bodies,
-        new ClientRateLimits(gateway.getJsonObject("rateLimits", new JsonObject())), metrics);
+    return new GatewayGuards(breakers, new InFlightLimit(settings.maxInFlight(), metrics), bodies,
+        new ClientRateLimits(settings.rateLimits()), metrics);
   }
 
   /**
@@ -38,10 +38,7 @@ record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, BodyBudge
    * own, shorter timeout: {@code gateway.attemptTimeoutMs}): {@code gateway.breaker.timeoutMs},
    * never more than the request deadline {@code FINCLOUD_REQUEST_TIMEOUT_MS}, which is its default.
    */
-  static long callTimeoutMs(JsonObject config) {
-    long deadline = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
-    long breaker = config.getJsonObject("gateway", new JsonObject()).getJsonObject("breaker", new JsonObject())
-        .getLong("timeoutMs", deadline);
-    return Math.min(breaker, deadline);
+  static long callTimeoutMs(JsonObject breaker, RequestDeadline deadline) {
+    return Math.min(breaker.getLong("timeoutMs", deadline.ms()), deadline.ms());
   }
 }

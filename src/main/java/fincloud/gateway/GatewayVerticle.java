@@ -4,7 +4,9 @@ import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
+import fincloud.shared.NodeIdentity;
 import fincloud.shared.NodeState;
+import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
@@ -33,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  * node's guards (breakers, in-flight bound, rate limits).
  */
 public class GatewayVerticle extends VerticleBase {
+  private final NodeIdentity node;
+  private final GatewaySettings settings;
+  private final PoolSettings database;
   private Pool pool;
   private HttpServer server;
   private ApiHandler api;
@@ -41,29 +46,33 @@ public class GatewayVerticle extends VerticleBase {
   private Router router;
   private ReadDeadlines deadlines;
 
+  public GatewayVerticle(NodeIdentity node, GatewaySettings settings, PoolSettings database) {
+    this.node = node;
+    this.settings = settings;
+    this.database = database;
+  }
+
   @Override
   public Future<?> start() {
-    pool = DatabasePool.create(vertx, config());
-    guards = GatewayGuards.of(vertx, config());
-    JsonObject gateway = config().getJsonObject("gateway", new JsonObject());
-    deadlines = new ReadDeadlines(vertx, gateway.getLong("requestReadTimeoutMs", 10_000L),
-        gateway.getLong("idleTimeoutSeconds", 75L) * 1000);
-    external = GatewayKeys.external(vertx, config());
+    // gateway.breaker is read with the other call policies, from the raw configuration
+    JsonObject breaker = config().getJsonObject("gateway", new JsonObject()).getJsonObject("breaker", new JsonObject());
+    pool = DatabasePool.create(vertx, database);
+    guards = GatewayGuards.of(vertx, settings, breaker);
+    deadlines = new ReadDeadlines(vertx, settings.requestReadTimeoutMs(), settings.idleTimeoutSeconds() * 1000);
+    external = GatewayKeys.external(vertx, settings.jwks());
     if (external != null) {
       // Not waited for: without the provider the built-in tokens still work, and a token naming a
       // key not fetched yet asks for the set again.
       external.keys().refresh();
-      long every = config().getJsonObject("gateway", new JsonObject()).getJsonObject("jwks", new JsonObject())
-          .getLong("refreshMs", 300_000L);
-      vertx.setPeriodic(every, id -> external.keys().refresh());
+      vertx.setPeriodic(settings.jwks().refreshMs(), id -> external.keys().refresh());
     }
-    ClientRegistry clients = new ClientRegistry(config().getJsonArray("clients"));
+    ClientRegistry clients = new ClientRegistry(settings.clients());
     AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
-        .compose(openApi -> GatewayKeys.load(pool, config()).map(keys -> {
-          api = new ApiHandler(vertx, config(), new RequestSchemas(openApi), keys.verifier(config(), external), guards,
-              authFailures);
-          return new TokenEndpoint(vertx, clients, keys.issuer(config()), api.authFailures());
+        .compose(openApi -> GatewayKeys.load(pool, settings.tokens()).map(keys -> {
+          api = new ApiHandler(vertx, settings, breaker, new RequestSchemas(openApi),
+              keys.verifier(settings.tokens(), external), guards, authFailures);
+          return new TokenEndpoint(vertx, clients, keys.issuer(settings.tokens()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .invalidRequestHandler(new MalformedRequests())
@@ -99,22 +108,17 @@ public class GatewayVerticle extends VerticleBase {
    */
   private HttpServerOptions serverOptions() {
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
-        .setPort(config().getInteger("FINCLOUD_HTTP_PORT", 8080))
+        .setHost(node.httpHost())
+        .setPort(node.httpPort())
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
-        .setIdleTimeout(config().getJsonObject("gateway", new JsonObject()).getInteger("idleTimeoutSeconds", 75))
+        .setIdleTimeout((int) settings.idleTimeoutSeconds())
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setCompressionSupported(false)
         // HTTP/1.1 only: Vert.x's h2c upgrade answers a half-formed "Upgrade: h2c" with a bare 400.
         .setHttp2ClearTextEnabled(false);
-    JsonObject tls = config().getJsonObject("gateway", new JsonObject()).getJsonObject("tls", new JsonObject());
-    String cert = tls.getString("certPath");
-    String key = tls.getString("keyPath");
-    if (cert != null && !cert.isBlank()) {
-      if (key == null || key.isBlank()) {
-        throw new IllegalArgumentException("gateway.tls.certPath needs gateway.tls.keyPath");
-      }
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+    if (settings.tls() != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(settings.tls().certPath()).setKeyPath(settings.tls().keyPath()));
     }
     return options;
   }
@@ -199,7 +203,7 @@ public class GatewayVerticle extends VerticleBase {
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
     checks.register("breakers", promise -> promise.complete(Status.OK(guards.breakers().states())));
-    if (config().getBoolean("FINCLOUD_CLUSTER", false)) {
+    if (node.clustered()) {
       checks.register("cluster", 2000, promise -> vertx.eventBus()
           .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))
           .onSuccess(reply -> promise.tryComplete(new Status().setOk(reply.body().getBoolean("up", false))

@@ -2,9 +2,9 @@ package fincloud.node;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.TcpIpConfig;
+import fincloud.shared.ConfigSection;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
@@ -20,23 +20,42 @@ import java.util.Set;
  * How a clustered node joins: the Hazelcast configuration (a file, by default the loopback one
  * bundled in the jar, adjusted by a few environment variables) and the event-bus options (where it
  * listens, and TLS with client certificates).
+ *
+ * @param source {@code FINCLOUD_CLUSTER_CONFIG}: a file, {@code classpath:name}, or null for the bundled file
+ * @param name {@code FINCLOUD_CLUSTER_NAME}, or null for the file's
+ * @param heartbeatSeconds {@code FINCLOUD_CLUSTER_HEARTBEAT_SECONDS}, or null for Hazelcast's
+ * @param port {@code FINCLOUD_CLUSTER_PORT}, or null for the file's
+ * @param eventBusHost {@code FINCLOUD_EVENTBUS_HOST}, or null for the address Hazelcast bound
+ * @param eventBusPort {@code FINCLOUD_EVENTBUS_PORT}, 0 for a free port
+ * @param eventBusPublicHost {@code FINCLOUD_EVENTBUS_PUBLIC_HOST}, or null for the host
+ * @param tls {@code cluster.eventBusTls}, or null when it is not enabled
  */
-final class ClusterSettings {
+record ClusterSettings(String source, String name, Integer heartbeatSeconds, Integer port, String eventBusHost,
+    int eventBusPort, String eventBusPublicHost, EventBusTls tls) {
+
   /** The loopback configuration bundled in the jar (cluster-config/cluster.xml). */
   static final String BUNDLED = "cluster.xml";
   private static final String CLASSPATH = "classpath:";
 
-  private ClusterSettings() {
+  /** PEM files: this node's key and certificate, and the CA that signs every node's certificate. */
+  record EventBusTls(String keyPath, String certPath, String caPath) {
+  }
+
+  static ClusterSettings from(ConfigSection root) {
+    ConfigSection tls = root.section("cluster").section("eventBusTls");
+    return new ClusterSettings(root.optionalText("FINCLOUD_CLUSTER_CONFIG"), root.optionalText("FINCLOUD_CLUSTER_NAME"),
+        root.optionalInteger("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", 1, 3_600),
+        root.optionalInteger("FINCLOUD_CLUSTER_PORT", 1, 65_526),
+        root.optionalText("FINCLOUD_EVENTBUS_HOST"), root.integer("FINCLOUD_EVENTBUS_PORT", 0, 65_535),
+        root.optionalText("FINCLOUD_EVENTBUS_PUBLIC_HOST"),
+        tls.bool("enabled") ? new EventBusTls(tls.text("keyPath"), tls.text("certPath"), tls.text("caPath")) : null);
   }
 
   /**
-   * {@code FINCLOUD_CLUSTER_CONFIG} (a file, or {@code classpath:name}), else the bundled file;
-   * then {@code FINCLOUD_CLUSTER_NAME}, {@code FINCLOUD_CLUSTER_HEARTBEAT_SECONDS} and
-   * {@code FINCLOUD_CLUSTER_PORT} (moves the port range and its TCP/IP members to P .. P+9).
+   * {@code FINCLOUD_CLUSTER_CONFIG}, else the bundled file; then the cluster name, the heartbeat
+   * and the port (which moves the port range and its TCP/IP members to P .. P+9).
    */
-  static Config hazelcast(NodeConfig node) throws IOException {
-    JsonObject json = node.json();
-    String source = text(json, "FINCLOUD_CLUSTER_CONFIG");
+  Config hazelcast() throws IOException {
     Config config;
     if (source == null) {
       config = fromClasspath(BUNDLED);
@@ -45,17 +64,14 @@ final class ClusterSettings {
     } else {
       config = Config.loadFromFile(Path.of(source).toFile());
     }
-    String name = text(json, "FINCLOUD_CLUSTER_NAME");
     if (name != null) {
       config.setClusterName(name);
     }
-    String heartbeat = text(json, "FINCLOUD_CLUSTER_HEARTBEAT_SECONDS");
-    if (heartbeat != null) {
-      config.setProperty("hazelcast.max.no.heartbeat.seconds", heartbeat);
+    if (heartbeatSeconds != null) {
+      config.setProperty("hazelcast.max.no.heartbeat.seconds", heartbeatSeconds.toString());
     }
-    String port = text(json, "FINCLOUD_CLUSTER_PORT");
     if (port != null) {
-      movePorts(config, Integer.parseInt(port));
+      movePorts(config, port);
     }
     // Our shutdown hook drains the node first, then leaves the cluster; Hazelcast's own hook
     // would leave at once, under requests still in flight.
@@ -94,48 +110,34 @@ final class ClusterSettings {
   }
 
   /**
-   * The event bus listens on {@code FINCLOUD_EVENTBUS_HOST} (default: the address Hazelcast bound,
-   * 127.0.0.1 with the bundled file) and {@code FINCLOUD_EVENTBUS_PORT} (default 0: a free port),
-   * and tells the others {@code FINCLOUD_EVENTBUS_PUBLIC_HOST} (default: the host). With
+   * The event bus listens on the host and port, and tells the others the public host. With
    * {@code cluster.eventBusTls.enabled}, nodes speak TLS to each other and each must present a
    * certificate signed by the configured CA: a stranger can neither read nor inject messages.
    */
-  static EventBusOptions eventBus(NodeConfig node) throws IOException {
-    JsonObject json = node.json();
-    EventBusOptions options = new EventBusOptions();
-    String host = text(json, "FINCLOUD_EVENTBUS_HOST");
-    if (host != null) {
-      options.setHost(host);
+  EventBusOptions eventBus() throws IOException {
+    EventBusOptions options = new EventBusOptions().setPort(eventBusPort);
+    if (eventBusHost != null) {
+      options.setHost(eventBusHost);
     }
-    String port = text(json, "FINCLOUD_EVENTBUS_PORT");
-    options.setPort(port == null ? 0 : Integer.parseInt(port));
-    String publicHost = text(json, "FINCLOUD_EVENTBUS_PUBLIC_HOST");
-    if (publicHost != null) {
-      options.setClusterPublicHost(publicHost);
+    if (eventBusPublicHost != null) {
+      options.setClusterPublicHost(eventBusPublicHost);
     }
-    JsonObject tls = node.section("cluster").getJsonObject("eventBusTls", new JsonObject());
-    if (tls.getBoolean("enabled", false)) {
+    if (tls != null) {
       options.setSsl(true)
           .setClientAuth(ClientAuth.REQUIRED)
           .setKeyCertOptions(new PemKeyCertOptions()
-              .setKeyPath(readable(tls, "keyPath"))
-              .setCertPath(readable(tls, "certPath")))
-          .setTrustOptions(new PemTrustOptions().addCertPath(readable(tls, "caPath")));
+              .setKeyPath(readable("keyPath", tls.keyPath()))
+              .setCertPath(readable("certPath", tls.certPath())))
+          .setTrustOptions(new PemTrustOptions().addCertPath(readable("caPath", tls.caPath())));
     }
     return options;
   }
 
-  private static String readable(JsonObject tls, String key) throws IOException {
-    String path = tls.getString(key);
-    if (path == null || !Files.isReadable(Path.of(path))) {
+  /** Checked when the node joins a cluster: a node started without one never reads these files. */
+  private static String readable(String key, String path) throws IOException {
+    if (!Files.isReadable(Path.of(path))) {
       throw new IOException("cluster.eventBusTls." + key + " must name a readable PEM file, not " + path);
     }
     return path;
-  }
-
-  /** A value that the environment store may have turned into a number or a boolean. */
-  private static String text(JsonObject json, String key) {
-    Object value = json.getValue(key);
-    return value == null || value.toString().isBlank() ? null : value.toString();
   }
 }

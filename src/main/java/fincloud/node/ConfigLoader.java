@@ -7,6 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Defaults in the jar, then the file given with {@code --config} (JSON or YAML), then the
@@ -25,10 +29,13 @@ public final class ConfigLoader {
   private ConfigLoader() {
   }
 
+  /** Every key a setting reads has its default here, and nowhere else. */
+  public static final String DEFAULTS = "fincloud-defaults.json";
+
   public static Future<JsonObject> load(Vertx vertx, String configFile) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions().setScanPeriod(0)
         .addStore(new ConfigStoreOptions().setType("file").setFormat("json")
-            .setConfig(new JsonObject().put("path", "fincloud-defaults.json")));
+            .setConfig(new JsonObject().put("path", DEFAULTS)));
     if (configFile != null) {
       String format = configFile.endsWith(".yaml") || configFile.endsWith(".yml") ? "yaml" : "json";
       options.addStore(new ConfigStoreOptions().setType("file").setFormat(format)
@@ -38,5 +45,17 @@ public final class ConfigLoader {
         .setConfig(new JsonObject().put("keys", ENV_KEYS)));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig().onComplete(done -> retriever.close());
+  }
+
+  /** The defaults alone, as the jar carries them. Blocking: reads the resource. */
+  public static JsonObject defaults() {
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+      if (in == null) {
+        throw new IllegalStateException("no " + DEFAULTS + " in the jar");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -1,6 +1,8 @@
 package fincloud.node;
 
 import fincloud.gateway.SecretHash;
+import fincloud.shared.InvalidSettingException;
+import fincloud.shared.NodeIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -9,6 +11,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +43,15 @@ public final class Main {
     if (clusterFlag) {
       json.put("FINCLOUD_CLUSTER", true);
     }
-    NodeConfig config = new NodeConfig(json);
+    NodeConfig config;
+    try {
+      // every section read and checked before anything starts
+      config = new NodeConfig(json);
+    } catch (InvalidSettingException refused) {
+      LOG.error("the configuration is refused: {}", refused.getMessage());
+      System.exit(2);
+      return;
+    }
     switch (command) {
       case "node" -> runNode(config);
       case "postgres" -> runPostgres(config);
@@ -52,25 +63,27 @@ public final class Main {
   }
 
   private static void runNode(NodeConfig config) throws Exception {
+    NodeIdentity identity = config.identity();
     EmbeddedDatabase embedded = config.pgUrl() == null
-        ? EmbeddedDatabase.start(config.dataDir(), config.json().getInteger("FINCLOUD_PG_PORT", 0)) : null;
+        ? EmbeddedDatabase.start(identity.dataDir(), config.pgPort()) : null;
     String pgUrl = embedded != null ? embedded.url() : config.pgUrl();
     Migrations.migrate(pgUrl);
-    if (config.section("database").getBoolean("requireDurable", true)) {
+    if (config.requireDurable()) {
       DatabaseSettings.requireDurable(pgUrl);
     }
-    HazelcastClusterManager clusterManager = config.clustered()
-        ? new HazelcastClusterManager(ClusterSettings.hazelcast(config)) : null;
+    HazelcastClusterManager clusterManager = identity.clustered()
+        ? new HazelcastClusterManager(config.cluster().hazelcast()) : null;
     Vertx vertx = clusterManager == null
         ? Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build()
-        : Vertx.builder().with(vertxOptions().setEventBusOptions(ClusterSettings.eventBus(config)))
+        : Vertx.builder().with(vertxOptions().setEventBusOptions(config.cluster().eventBus()))
             .withClusterManager(clusterManager).withMetrics(new MicrometerMetricsFactory()).buildClustered().await();
     if (clusterManager != null) {
       LOG.info("joined cluster {} as node {} ({} members)", clusterManager.getConfig().getClusterName(),
           clusterManager.getNodeId(), clusterManager.getNodes().size());
     }
     Node node = Node.deploy(vertx, config, pgUrl, clusterManager).await();
-    LOG.info("FinCloud node ready on http://{}:{} with roles {}", config.httpHost(), config.httpPort(), config.roles());
+    LOG.info("FinCloud node ready on http://{}:{} with roles {}", identity.httpHost(), identity.httpPort(),
+        config.roles());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, node, embedded), "fincloud-shutdown"));
   }
 
@@ -91,9 +104,10 @@ public final class Main {
   }
 
   private static void runPostgres(NodeConfig config) throws Exception {
-    EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir(), config.json().getInteger("FINCLOUD_PG_PORT", 0));
+    Path dataDir = config.identity().dataDir();
+    EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir, config.pgPort());
     Migrations.migrate(embedded.url());
-    LOG.info("PostgreSQL is serving {} (also in {}/postgres.url)", embedded.url(), config.dataDir());
+    LOG.info("PostgreSQL is serving {} (also in {}/postgres.url)", embedded.url(), dataDir);
     AtomicBoolean stopping = new AtomicBoolean();
     // A server that dies (kill -9, OOM killer) takes this process with it, so that whatever
     // supervises it sees the failure and starts it again (the start waits out the dead server).

@@ -6,11 +6,11 @@ import fincloud.gateway.GatewayVerticle;
 import fincloud.payments.PaymentsVerticle;
 import fincloud.risk.RiskVerticle;
 import fincloud.shared.NodeState;
+import fincloud.shared.PoolSettings;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +28,16 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
   private final Vertx vertx;
-  private final JsonObject verticleConfig;
+  private final NodeConfig config;
+  /** The database the node actually uses (the embedded one's URL is known only once it runs). */
+  private final PoolSettings database;
   /** Deployment id by role, in deployment order. */
   private final Map<String, String> deployments = new LinkedHashMap<>();
 
-  private Node(Vertx vertx, JsonObject verticleConfig) {
+  private Node(Vertx vertx, NodeConfig config, String pgUrl) {
     this.vertx = vertx;
-    this.verticleConfig = verticleConfig;
+    this.config = config;
+    this.database = config.database().at(pgUrl);
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
@@ -46,8 +49,8 @@ public final class Node {
    *     node list goes first (and is undeployed last), then the roles
    */
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager) {
-    Node node = new Node(vertx, config.forVerticles(pgUrl));
-    DeploymentOptions once = new DeploymentOptions().setConfig(node.verticleConfig);
+    Node node = new Node(vertx, config, pgUrl);
+    DeploymentOptions once = new DeploymentOptions();
     Future<Void> chain = node.deployAs("cluster membership",
         () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once));
     for (String role : deploymentOrder(config)) {
@@ -56,7 +59,7 @@ public final class Node {
     if (!config.roles().contains("gateway")) {
       // No API on this node, but probes and scrapers still find health and metrics on its port.
       chain = chain.compose(done -> node.deployAs("health and metrics",
-          () -> vertx.deployVerticle(new OperationsVerticle(), once)));
+          () -> vertx.deployVerticle(new OperationsVerticle(config.identity(), node.database), once)));
     }
     return chain.map(done -> node);
   }
@@ -74,7 +77,7 @@ public final class Node {
     if (deployments.containsKey(role)) {
       return Future.failedFuture(new IllegalStateException("role " + role + " is already deployed"));
     }
-    return deployAs(role, () -> vertx.deployVerticle(factory(role), options(role, verticleConfig)));
+    return deployAs(role, () -> vertx.deployVerticle(factory(role), options(role)));
   }
 
   /** Undeploys one role of this node, leaving the others running. */
@@ -115,25 +118,28 @@ public final class Node {
     return order;
   }
 
-  private static Supplier<? extends Deployable> factory(String role) {
+  /** Each instance of a role gets the role's settings, read once when the node started. */
+  private Supplier<? extends Deployable> factory(String role) {
     return switch (role) {
-      case "gateway" -> GatewayVerticle::new;
-      case "accounts" -> AccountsVerticle::new;
-      case "payments" -> PaymentsVerticle::new;
-      case "risk" -> RiskVerticle::new;
-      case "audit" -> AuditVerticle::new;
+      case "gateway" -> () -> new GatewayVerticle(config.identity(), config.gateway(), database);
+      case "accounts" -> () -> new AccountsVerticle(database);
+      case "payments" -> () -> new PaymentsVerticle(config.ledger(), database);
+      case "risk" -> () -> new RiskVerticle(config.risk(), database);
+      case "audit" -> () -> new AuditVerticle(config.audit(), database);
       default -> throw new IllegalArgumentException(role);
     };
   }
 
-  private static DeploymentOptions options(String role, JsonObject config) {
+  /** The raw configuration still goes along: the call policies (timeouts, breakers) are read from it. */
+  private DeploymentOptions options(String role) {
     int cores = Runtime.getRuntime().availableProcessors();
+    Integer gateways = config.gateway().instances();
     int instances = switch (role) {
-      case "gateway" -> config.getJsonObject("gateway", new JsonObject()).getInteger("instances", cores);
+      case "gateway" -> gateways != null ? gateways : cores;
       case "accounts" -> Math.max(1, cores / 2);
-      case "risk" -> config.getJsonObject("risk", new JsonObject()).getInteger("instances", 1);
+      case "risk" -> config.risk().instances();
       default -> 1;
     };
-    return new DeploymentOptions().setConfig(config).setInstances(instances);
+    return new DeploymentOptions().setConfig(config.json()).setInstances(instances);
   }
 }

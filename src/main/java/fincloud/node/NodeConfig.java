@@ -1,70 +1,145 @@
 package fincloud.node;
 
-import io.vertx.core.json.JsonArray;
+import fincloud.audit.AuditSettings;
+import fincloud.gateway.GatewaySettings;
+import fincloud.payments.LedgerSettings;
+import fincloud.risk.RiskSettings;
+import fincloud.shared.ConfigSection;
+import fincloud.shared.InvalidSettingException;
+import fincloud.shared.NodeIdentity;
+import fincloud.shared.PoolSettings;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The node's configuration, read once: the flat {@code FINCLOUD_*} keys of README.md, Configuration (which the
- * environment can override) and the nested sections of the configuration file.
+ * The node's configuration, read and checked once at start-up, before anything starts: every
+ * section becomes the typed settings of the roles that use it, and a missing or bad value stops the
+ * start with an {@link InvalidSettingException} that names its key (README.md, Configuration). The merged JSON is kept only
+ * for the call policies (timeouts, breakers, fallback), which {@code fincloud.bus} reads itself.
  */
-public record NodeConfig(JsonObject json) {
+public final class NodeConfig {
   public static final List<String> ALL_ROLES = List.of("gateway", "accounts", "payments", "risk", "audit");
 
-  public String httpHost() {
-    return json.getString("FINCLOUD_HTTP_HOST", "127.0.0.1");
+  private final JsonObject json;
+  private final NodeIdentity identity;
+  private final Set<String> roles;
+  private final String pgUrl;
+  private final int pgPort;
+  private final boolean requireDurable;
+  private final PoolSettings database;
+  private final ClusterSettings cluster;
+  private final GatewaySettings gateway;
+  private final LedgerSettings ledger;
+  private final RiskSettings risk;
+  private final AuditSettings audit;
+
+  /** @param json the merged configuration (defaults, file, environment) */
+  public NodeConfig(JsonObject json) {
+    ConfigSection root = ConfigSection.root(json);
+    this.json = json.copy();
+    identity = NodeIdentity.from(root);
+    roles = roles(root);
+    pgUrl = root.optionalText("FINCLOUD_PG_URL");
+    pgPort = root.integer("FINCLOUD_PG_PORT", 0, 65_535);
+    requireDurable = root.section("database").bool("requireDurable");
+    database = PoolSettings.from(root);
+    cluster = ClusterSettings.from(root);
+    gateway = GatewaySettings.from(root);
+    ledger = LedgerSettings.from(root.section("ledger"));
+    risk = RiskSettings.from(root.section("risk"));
+    audit = AuditSettings.from(root.section("audit"), identity.dataDir());
+    checkCallPolicies(root);
   }
 
-  public int httpPort() {
-    return json.getInteger("FINCLOUD_HTTP_PORT", 8080);
+  /**
+   * The call policies (gateway.breaker; risk's timeout, breaker and fallback) are read from the
+   * JSON by the classes that make the calls; checked here too, so that a bad one stops the start
+   * like any other value.
+   */
+  private static void checkCallPolicies(ConfigSection root) {
+    ConfigSection breaker = root.section("gateway").section("breaker");
+    breaker.integer("maxFailures", 1, 1_000);
+    breaker.longInteger("timeoutMs", 1, 600_000);
+    breaker.longInteger("resetTimeoutMs", 1, 3_600_000);
+    breaker.longInteger("failureWindowMs", 1, 3_600_000);
+    ConfigSection risk = root.section("risk");
+    risk.longInteger("timeoutMs", 1, 600_000);
+    risk.section("breaker").integer("maxFailures", 1, 1_000);
+    risk.section("breaker").longInteger("resetTimeoutMs", 1, 3_600_000);
+    ConfigSection fallback = risk.section("fallback");
+    if (fallback.oneOf("mode", List.of("DECLINE", "APPROVE_BELOW")).equals("APPROVE_BELOW")) {
+      fallback.text("currency");
+      fallback.longInteger("amount", 1, Long.MAX_VALUE);
+    }
   }
 
-  public Path dataDir() {
-    return Path.of(json.getString("FINCLOUD_DATA_DIR", "./fincloud-data"));
-  }
-
-  /** The PostgreSQL URL, or null to start the embedded server. */
-  public String pgUrl() {
-    String url = json.getString("FINCLOUD_PG_URL");
-    return url == null || url.isBlank() ? null : url;
-  }
-
-  public Set<String> roles() {
-    String roles = json.getString("FINCLOUD_ROLES", "all").trim();
+  private static Set<String> roles(ConfigSection root) {
+    String roles = root.text("FINCLOUD_ROLES");
     if (roles.equals("all")) {
-      return new LinkedHashSet<>(ALL_ROLES);
+      return Collections.unmodifiableSet(new LinkedHashSet<>(ALL_ROLES));
     }
     Set<String> chosen = new LinkedHashSet<>();
     for (String role : roles.split("[,\\s]+")) {
       if (!ALL_ROLES.contains(role)) {
-        throw new IllegalArgumentException("unknown role in FINCLOUD_ROLES: " + role);
+        throw root.refused("FINCLOUD_ROLES", "all, or some of " + String.join(", ", ALL_ROLES), roles);
       }
       chosen.add(role);
     }
-    return chosen;
+    return Collections.unmodifiableSet(chosen);
   }
 
-  public boolean clustered() {
-    return json.getBoolean("FINCLOUD_CLUSTER", false);
+  /** The merged configuration (read-only copy), for the call policies. */
+  public JsonObject json() {
+    return json.copy();
   }
 
-  public long requestTimeoutMs() {
-    return json.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
+  public NodeIdentity identity() {
+    return identity;
   }
 
-  public JsonObject section(String name) {
-    return json.getJsonObject(name, new JsonObject());
+  public Set<String> roles() {
+    return roles;
   }
 
-  public JsonArray clients() {
-    return json.getJsonArray("clients", new JsonArray());
+  /** The PostgreSQL URL, or null to start the embedded server. */
+  public String pgUrl() {
+    return pgUrl;
   }
 
-  /** The configuration each verticle receives: everything, plus the database URL actually used. */
-  public JsonObject forVerticles(String pgUrl) {
-    return json.copy().put("FINCLOUD_PG_URL", pgUrl);
+  /** The embedded server's port; 0 for a free one. */
+  public int pgPort() {
+    return pgPort;
+  }
+
+  /** Refuse a server with fsync, synchronous_commit or full_page_writes off. */
+  public boolean requireDurable() {
+    return requireDurable;
+  }
+
+  public PoolSettings database() {
+    return database;
+  }
+
+  ClusterSettings cluster() {
+    return cluster;
+  }
+
+  public GatewaySettings gateway() {
+    return gateway;
+  }
+
+  public LedgerSettings ledger() {
+    return ledger;
+  }
+
+  public RiskSettings risk() {
+    return risk;
+  }
+
+  public AuditSettings audit() {
+    return audit;
   }
 }

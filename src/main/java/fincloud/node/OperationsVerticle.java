@@ -3,7 +3,9 @@ package fincloud.node;
 import fincloud.gateway.GatewayVerticle;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
+import fincloud.shared.NodeIdentity;
 import fincloud.shared.NodeState;
+import fincloud.shared.PoolSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -23,12 +25,19 @@ import java.util.concurrent.TimeUnit;
  * {@code /metrics}, so that probes and scrapers treat every node alike. No API here.
  */
 final class OperationsVerticle extends VerticleBase {
+  private final NodeIdentity node;
+  private final PoolSettings database;
   private Pool pool;
   private HttpServer server;
 
+  OperationsVerticle(NodeIdentity node, PoolSettings database) {
+    this.node = node;
+    this.database = database;
+  }
+
   @Override
   public Future<?> start() {
-    pool = DatabasePool.create(vertx, config());
+    pool = DatabasePool.create(vertx, database);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "UP").encode()));
@@ -36,7 +45,7 @@ final class OperationsVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
     return vertx.createHttpServer()
         .requestHandler(router)
-        .listen(config().getInteger("FINCLOUD_HTTP_PORT", 8080), config().getString("FINCLOUD_HTTP_HOST", "127.0.0.1"))
+        .listen(node.httpPort(), node.httpHost())
         .onSuccess(listening -> server = listening);
   }
 
@@ -52,7 +61,7 @@ final class OperationsVerticle extends VerticleBase {
     checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
-    if (config().getBoolean("FINCLOUD_CLUSTER", false)) {
+    if (node.clustered()) {
       checks.register("cluster", 2000, promise -> vertx.eventBus()
           .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))
           .onSuccess(reply -> promise.tryComplete(new Status().setOk(reply.body().getBoolean("up", false))

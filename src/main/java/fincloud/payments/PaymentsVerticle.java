@@ -15,6 +15,7 @@ import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
+import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public class PaymentsVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentsVerticle.class);
 
+  private final LedgerSettings ledger;
+  private final PoolSettings database;
   private Pool pool;
   private LedgerWriter writer;
   private LedgerMetrics metrics;
@@ -47,17 +50,21 @@ public class PaymentsVerticle extends VerticleBase {
   private long sweepTimer;
   private ServiceConsumers consumers;
 
+  public PaymentsVerticle(LedgerSettings ledger, PoolSettings database) {
+    this.ledger = ledger;
+    this.database = database;
+  }
+
   @Override
   public Future<?> start() {
-    JsonObject ledger = config().getJsonObject("ledger", new JsonObject());
-    pool = DatabasePool.create(vertx, config());
+    pool = DatabasePool.create(vertx, database);
     metrics = new LedgerMetrics(vertx);
-    writer = new LedgerWriter(pool, ledger.getInteger("maxGroup", 500), ledger.getInteger("maxInFlightGroups", 2),
-        ledger.getInteger("maxQueue", 20_000), metrics::committed);
+    writer = new LedgerWriter(pool, ledger.maxGroup(), ledger.maxInFlightGroups(), ledger.maxQueue(),
+        metrics::committed);
     metrics.watch(writer);
     risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()));
     consumers = new ServiceConsumers(vertx);
-    sweepTimer = vertx.setPeriodic(ledger.getLong("expiryIntervalMs", 1000L), id -> sweepExpiredHolds());
+    sweepTimer = vertx.setPeriodic(ledger.expiryIntervalMs(), id -> sweepExpiredHolds());
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
             create(caller, List.of(TransferItem.from(request.getJsonObject("body"))), false)),

@@ -4,6 +4,7 @@ import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
+import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -38,17 +39,23 @@ public class RiskVerticle extends VerticleBase {
   /** The shared-data map of velocity windows, keyed {@code tenant/debitAccountId}. */
   static final String VELOCITY_MAP = "fincloud.risk.velocity";
 
+  private final RiskSettings settings;
+  private final PoolSettings database;
   private Pool pool;
   private RuleSetCache ruleSets;
   private VelocityStore windows;
   private Timer scoring;
   private long pollTimer;
 
+  public RiskVerticle(RiskSettings settings, PoolSettings database) {
+    this.settings = settings;
+    this.database = database;
+  }
+
   @Override
   public Future<?> start() {
-    JsonObject risk = config().getJsonObject("risk", new JsonObject());
-    pool = DatabasePool.create(vertx, config(), "fincloud-risk", risk.getInteger("poolSize", 2));
-    ruleSets = new RuleSetCache(pool, risk.getLong("rulesMaxStaleMs", 10_000L));
+    pool = DatabasePool.create(vertx, database, "fincloud-risk", settings.poolSize());
+    ruleSets = new RuleSetCache(pool, settings.rulesMaxStaleMs());
     // sub-millisecond buckets: the budget of scoring is a millisecond at p99
     scoring = Timer.builder("fincloud_risk_scoring").description("Time risk takes to score one request")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
@@ -59,7 +66,7 @@ public class RiskVerticle extends VerticleBase {
           return ruleSets.load();
         })
         .compose(loaded -> {
-          pollTimer = vertx.setPeriodic(risk.getLong("rulesPollMs", 500L), id -> ruleSets.checkVersions());
+          pollTimer = vertx.setPeriodic(settings.rulesPollMs(), id -> ruleSets.checkVersions());
           return Future.all(List.of(
               vertx.eventBus().<JsonObject>consumer(Addresses.RISK_SCORE, this::score).completion(),
               vertx.eventBus().<JsonObject>consumer(Addresses.RISK_RELEASE, m -> release(m.body())).completion(),

@@ -1,12 +1,12 @@
 package fincloud.shared;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node's connection pool to PostgreSQL, shared by all verticles of the node (one pool, named,
@@ -16,31 +16,29 @@ public final class DatabasePool {
   private DatabasePool() {
   }
 
-  public static Pool create(Vertx vertx, JsonObject config) {
-    JsonObject database = config.getJsonObject("database", new JsonObject());
-    return create(vertx, config, "fincloud-ledger", database.getInteger("poolSize", 16));
+  public static Pool create(Vertx vertx, PoolSettings settings) {
+    return create(vertx, settings, "fincloud-ledger", settings.poolSize());
   }
 
   /**
    * A pool of its own, shared by the verticles that ask for the same {@code name}: for a service
    * whose few queries must not wait behind the ledger's (risk's rule-set checks).
    */
-  public static Pool create(Vertx vertx, JsonObject config, String name, int maxSize) {
-    JsonObject database = config.getJsonObject("database", new JsonObject());
-    PgConnectOptions connect = PgConnectOptions.fromUri(config.getString("FINCLOUD_PG_URL"))
+  public static Pool create(Vertx vertx, PoolSettings settings, String name, int maxSize) {
+    PgConnectOptions connect = PgConnectOptions.fromUri(settings.pgUrl())
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);
     NetClientOptions transport = new NetClientOptions()
-        .setConnectTimeout(database.getInteger("connectTimeoutMs", 3000))
+        .setConnectTimeout(settings.connectTimeoutMs())
         .setTcpNoDelay(true);
     PoolOptions pool = new PoolOptions()
         .setShared(true)
         .setName(name)
         .setMaxSize(maxSize)
-        .setMaxWaitQueueSize(database.getInteger("poolWaitQueue", 4096))
-        .setConnectionTimeout(database.getInteger("acquireTimeoutMs", 5000))
-        .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+        .setMaxWaitQueueSize(settings.waitQueue())
+        .setConnectionTimeout(settings.acquireTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
     return PgBuilder.pool().with(pool).with(transport).connectingTo(connect).using(vertx).build();
   }
 }

@@ -37,9 +37,9 @@ final class ChainFixture implements AutoCloseable {
         .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
   }
 
+  /** Quick polls, small batches, no checkpoint by time; the keys are the fixture's own. */
   static AuditSettings settings(int checkpointEvery) {
-    return AuditSettings.from(new JsonObject().put("audit", new JsonObject().put("pollMs", 20)
-        .put("batchSize", 100).put("checkpointEvery", checkpointEvery).put("checkpointSeconds", 3600)));
+    return new AuditSettings(20, 100, checkpointEvery, 3600, 10, null, null, List.of());
   }
 
   Sealer sealer(AuditSettings settings, SealingProbe probe) {

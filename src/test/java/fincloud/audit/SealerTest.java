@@ -163,8 +163,7 @@ class SealerTest {
   @Test
   void aChainThatStopsGrowingGetsItsHeadSignedAfterCheckpointSeconds() throws Exception {
     String tenant = "quiet";
-    AuditSettings everySecond = AuditSettings.from(new io.vertx.core.json.JsonObject().put("audit",
-        new io.vertx.core.json.JsonObject().put("checkpointEvery", 1000).put("checkpointSeconds", 1)));
+    AuditSettings everySecond = new AuditSettings(50, 2000, 1000, 1, 10, null, null, List.of());
     Sealer sealer = db.sealer(everySecond, SealingProbe.NONE);
     db.write(tenant, 3);
     db.sealAll(sealer);

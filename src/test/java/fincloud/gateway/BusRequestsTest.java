@@ -27,8 +27,7 @@ class BusRequestsTest {
   private MessageConsumer<JsonObject> service;
 
   private BusRequests requests(Vertx vertx, long attemptMs, long deadlineMs) {
-    return new BusRequests(vertx, new JsonObject().put("FINCLOUD_REQUEST_TIMEOUT_MS", deadlineMs)
-        .put("gateway", new JsonObject().put("attemptTimeoutMs", attemptMs)));
+    return new BusRequests(vertx, deadlineMs, attemptMs);
   }
 
   /** A service that drops the first {@code lost} messages it gets and answers the rest. */

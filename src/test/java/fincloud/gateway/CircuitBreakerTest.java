@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import fincloud.accounts.AccountsVerticle;
 import fincloud.node.ConfigLoader;
 import fincloud.node.NodeConfig;
+import fincloud.shared.PoolSettings;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.DeploymentOptions;
@@ -94,7 +95,7 @@ class CircuitBreakerTest {
   }
 
   private static void deployAccounts() {
-    JsonObject config = new NodeConfig(ConfigLoader.load(vertx, null).await()).forVerticles(node.pgUrl());
-    vertx.deployVerticle(AccountsVerticle::new, new DeploymentOptions().setConfig(config)).await();
+    PoolSettings database = new NodeConfig(ConfigLoader.load(vertx, null).await()).database().at(node.pgUrl());
+    vertx.deployVerticle(() -> new AccountsVerticle(database), new DeploymentOptions()).await();
   }
 }

@@ -3,6 +3,7 @@ package fincloud.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.node.ConfigLoader;
+import fincloud.node.NodeConfig;
 import fincloud.testkit.TestDatabase;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -47,7 +48,8 @@ class OpenApiCompletenessTest {
     }
     JsonObject config = ConfigLoader.load(vertx, null).await().put("FINCLOUD_HTTP_PORT", port)
         .put("FINCLOUD_PG_URL", TestDatabase.freshDatabase());
-    GatewayVerticle gateway = new GatewayVerticle();
+    NodeConfig node = new NodeConfig(config);
+    GatewayVerticle gateway = new GatewayVerticle(node.identity(), node.gateway(), node.database());
     vertx.deployVerticle(gateway, new DeploymentOptions().setConfig(config)).await();
     served = new TreeSet<>();
     for (Route route : gateway.router().getRoutes()) {

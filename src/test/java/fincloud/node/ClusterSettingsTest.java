@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
 /** The Hazelcast files of cluster-config/ parse, and the environment adjusts them as documented. */
 class ClusterSettingsTest {
 
-  private static NodeConfig config(JsonObject json) {
-    return new NodeConfig(json);
+  /** The cluster settings of the defaults with {@code json} over them. */
+  private static ClusterSettings config(JsonObject json) {
+    return new NodeConfig(ConfigLoader.defaults().mergeIn(json, true)).cluster();
   }
 
   @Test
   void theBundledFileIsTheLoopbackClusterWithVertxStructures() throws Exception {
-    Config config = ClusterSettings.hazelcast(config(new JsonObject()));
+    Config config = config(new JsonObject()).hazelcast();
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertThat(config.getClusterName()).isEqualTo("fincloud");
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
@@ -47,8 +48,8 @@ class ClusterSettingsTest {
 
   @Test
   void theEnvironmentNamesTheClusterLowersTheHeartbeatAndMovesThePorts() throws Exception {
-    Config config = ClusterSettings.hazelcast(config(new JsonObject().put("FINCLOUD_CLUSTER_NAME", "it-42")
-        .put("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", 5).put("FINCLOUD_CLUSTER_PORT", 23000)));
+    Config config = config(new JsonObject().put("FINCLOUD_CLUSTER_NAME", "it-42")
+        .put("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", 5).put("FINCLOUD_CLUSTER_PORT", 23000)).hazelcast();
     assertThat(config.getClusterName()).isEqualTo("it-42");
     assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("5");
     assertThat(config.getNetworkConfig().getPort()).isEqualTo(23000);
@@ -58,12 +59,12 @@ class ClusterSettingsTest {
 
   @Test
   void theLanAndKubernetesFilesParse() throws Exception {
-    Config lan = ClusterSettings.hazelcast(config(new JsonObject()
-        .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/multicast.xml")));
+    Config lan = config(new JsonObject()
+        .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/multicast.xml")).hazelcast();
     assertThat(lan.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isTrue();
     assertThat(lan.getMultiMapConfigs()).containsKey("__vertx.subs");
-    Config kubernetes = ClusterSettings.hazelcast(config(new JsonObject()
-        .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/kubernetes.xml")));
+    Config kubernetes = config(new JsonObject()
+        .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/kubernetes.xml")).hazelcast();
     assertThat(kubernetes.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled()).isTrue();
     assertThat(kubernetes.getNetworkConfig().getJoin().getKubernetesConfig().getProperty("service-dns"))
         .isEqualTo("fincloud-hazelcast.fincloud.svc.cluster.local");
@@ -71,11 +72,11 @@ class ClusterSettingsTest {
 
   @Test
   void theEventBusListensOnAFreePortUnlessToldOtherwise() throws Exception {
-    EventBusOptions defaults = ClusterSettings.eventBus(config(new JsonObject()));
+    EventBusOptions defaults = config(new JsonObject()).eventBus();
     assertThat(defaults.getPort()).isZero();
     assertThat(defaults.isSsl()).isFalse();
-    EventBusOptions fixed = ClusterSettings.eventBus(config(new JsonObject().put("FINCLOUD_EVENTBUS_HOST", "127.0.0.1")
-        .put("FINCLOUD_EVENTBUS_PORT", 5801).put("FINCLOUD_EVENTBUS_PUBLIC_HOST", "10.0.0.7")));
+    EventBusOptions fixed = config(new JsonObject().put("FINCLOUD_EVENTBUS_HOST", "127.0.0.1")
+        .put("FINCLOUD_EVENTBUS_PORT", 5801).put("FINCLOUD_EVENTBUS_PUBLIC_HOST", "10.0.0.7")).eventBus();
     assertThat(fixed.getHost()).isEqualTo("127.0.0.1");
     assertThat(fixed.getPort()).isEqualTo(5801);
     assertThat(fixed.getClusterPublicHost()).isEqualTo("10.0.0.7");
@@ -89,14 +90,14 @@ class ClusterSettingsTest {
     }
     JsonObject tls = new JsonObject().put("enabled", true).put("keyPath", dir.resolve("node.key").toString())
         .put("certPath", dir.resolve("node.pem").toString()).put("caPath", dir.resolve("ca.pem").toString());
-    EventBusOptions options = ClusterSettings.eventBus(config(new JsonObject()
-        .put("cluster", new JsonObject().put("eventBusTls", tls))));
+    EventBusOptions options = config(new JsonObject()
+        .put("cluster", new JsonObject().put("eventBusTls", tls))).eventBus();
     assertThat(options.isSsl()).isTrue();
     assertThat(options.getClientAuth()).isEqualTo(ClientAuth.REQUIRED);
 
     tls.put("caPath", dir.resolve("missing.pem").toString());
-    assertThatThrownBy(() -> ClusterSettings.eventBus(config(new JsonObject()
-        .put("cluster", new JsonObject().put("eventBusTls", tls)))))
+    assertThatThrownBy(() -> config(new JsonObject()
+        .put("cluster", new JsonObject().put("eventBusTls", tls))).eventBus())
         .isInstanceOf(IOException.class).hasMessageContaining("caPath");
   }
 }

@@ -1,0 +1,139 @@
+package fincloud.gateway;
+
+import fincloud.shared.ConfigSection;
+import fincloud.shared.RequestDeadline;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's settings: the {@code gateway} section, the {@code clients}, and the flat keys of
+ * its tokens and of the external identity provider. Its circuit breakers ({@code gateway.breaker})
+ * are read with the other call policies, not here.
+ *
+ * @param maxInFlight API requests one node works on at once
+ * @param idleTimeoutSeconds a connection silent both ways this long is closed
+ * @param requestReadTimeoutMs time for a new connection's first headers, and for a request's body
+ * @param attemptTimeoutMs one attempt of a retriable service call
+ * @param jwks the external identity provider, or null without {@code FINCLOUD_JWKS_URL}
+ * @param tls the certificate and key of HTTPS, or null for plain HTTP
+ * @param instances gateway verticles on one node, or null for one per core
+ */
+public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long idleTimeoutSeconds,
+    long requestReadTimeoutMs, long attemptTimeoutMs, BodyBudgetBytes bodyBudget, RateLimits rateLimits,
+    Tokens tokens, Jwks jwks, Tls tls, List<ClientRegistry.Client> clients, Integer instances) {
+
+  /** {@code gateway.bodyBudget}: request-body bytes held at once by the node, and by one client. */
+  public record BodyBudgetBytes(long nodeBytes, long clientBytes) {
+  }
+
+  /** {@code limit} requests per {@code periodMs}. */
+  public record RateLimit(int limit, long periodMs) {
+  }
+
+  /** {@code gateway.rateLimits}: {@code fallback} (the {@code default}, or null for none) and each client's own. */
+  public record RateLimits(RateLimit fallback, Map<String, RateLimit> clients) {
+    public RateLimits {
+      clients = Map.copyOf(clients);
+    }
+  }
+
+  /** The built-in issuer: {@code FINCLOUD_TOKEN_*}, and {@code gateway.signingKey} (a private JWK, or null). */
+  public record Tokens(String issuer, String audience, long ttlSeconds, String signingKey) {
+  }
+
+  /** {@code FINCLOUD_JWKS_URL} and {@code gateway.jwks}. */
+  public record Jwks(String url, String issuer, String audience, long minRefreshMs, long refreshMs) {
+  }
+
+  /** {@code gateway.tls}: PEM certificate (chain) and PEM private key. */
+  public record Tls(String certPath, String keyPath) {
+  }
+
+  private static final long ONE_TIB = 1L << 40;
+
+  public GatewaySettings {
+    clients = List.copyOf(clients);
+  }
+
+  public static GatewaySettings from(ConfigSection root) {
+    ConfigSection gateway = root.section("gateway");
+    Tokens tokens = new Tokens(root.text("FINCLOUD_TOKEN_ISSUER"), root.text("FINCLOUD_TOKEN_AUDIENCE"),
+        root.longInteger("FINCLOUD_TOKEN_TTL_SECONDS", 1, 2_592_000), gateway.optionalText("signingKey"));
+    return new GatewaySettings(RequestDeadline.from(root),
+        gateway.integer("maxInFlight", 1, 1_000_000),
+        gateway.longInteger("idleTimeoutSeconds", 1, 86_400),
+        gateway.longInteger("requestReadTimeoutMs", 1, 3_600_000),
+        gateway.longInteger("attemptTimeoutMs", 1, 600_000),
+        bodyBudget(gateway.section("bodyBudget")),
+        rateLimits(gateway.section("rateLimits")),
+        tokens,
+        jwks(root, gateway.section("jwks"), tokens),
+        tls(gateway.optionalSection("tls")),
+        clients(root),
+        gateway.optionalInteger("instances", 1, 1_024));
+  }
+
+  /** The node's budget holds at least one client's, which holds at least the largest body a route takes. */
+  private static BodyBudgetBytes bodyBudget(ConfigSection budget) {
+    long largestBody = Routes.EVERY.stream().mapToLong(ApiRoute::maxBodyBytes).max().orElse(0);
+    long clientBytes = budget.longInteger("clientBytes", largestBody, ONE_TIB);
+    return new BodyBudgetBytes(budget.longInteger("nodeBytes", clientBytes, ONE_TIB), clientBytes);
+  }
+
+  private static RateLimits rateLimits(ConfigSection rateLimits) {
+    ConfigSection fallback = rateLimits.optionalSection("default");
+    ConfigSection clients = rateLimits.section("clients");
+    Map<String, RateLimit> perClient = new LinkedHashMap<>();
+    clients.keys().forEach(client -> perClient.put(client, rateLimit(clients.section(client))));
+    return new RateLimits(fallback == null ? null : rateLimit(fallback), perClient);
+  }
+
+  private static RateLimit rateLimit(ConfigSection limit) {
+    return new RateLimit(limit.integer("limit", 1, 1_000_000_000), limit.longInteger("periodMs", 1, 86_400_000));
+  }
+
+  /** The provider's tokens are told apart by their issuer, so it must not be the built-in one. */
+  private static Jwks jwks(ConfigSection root, ConfigSection jwks, Tokens tokens) {
+    long minRefreshMs = jwks.longInteger("minRefreshMs", 1, 86_400_000);
+    long refreshMs = jwks.longInteger("refreshMs", 1, 86_400_000);
+    String url = root.optionalText("FINCLOUD_JWKS_URL");
+    if (url == null) {
+      return null;
+    }
+    String issuer = jwks.optionalText("issuer");
+    if (issuer == null || issuer.equals(tokens.issuer())) {
+      throw jwks.refused("issuer", "the iss of the identity provider's tokens (FINCLOUD_JWKS_URL is set), other "
+          + "than the built-in issuer " + tokens.issuer(), issuer);
+    }
+    String audience = jwks.optionalText("audience");
+    return new Jwks(url, issuer, audience != null ? audience : tokens.audience(), minRefreshMs, refreshMs);
+  }
+
+  private static Tls tls(ConfigSection tls) {
+    String cert = tls == null ? null : tls.optionalText("certPath");
+    if (cert == null) {
+      return null;
+    }
+    String key = tls.optionalText("keyPath");
+    if (key == null) {
+      throw tls.refused("keyPath", "the PEM private key of gateway.tls.certPath", null);
+    }
+    return new Tls(cert, key);
+  }
+
+  private static List<ClientRegistry.Client> clients(ConfigSection root) {
+    Map<String, ClientRegistry.Client> clients = new LinkedHashMap<>();
+    for (ConfigSection entry : root.sections("clients")) {
+      ClientRegistry.Client client = new ClientRegistry.Client(entry.text("id"), entry.text("tenant"),
+          Collections.unmodifiableSet(new LinkedHashSet<>(List.of(entry.text("scopes").split("\\s+")))),
+          entry.text("secretHash"));
+      if (clients.put(client.id(), client) != null) {
+        throw entry.refused("id", "unique among the clients", client.id());
+      }
+    }
+    return List.copyOf(clients.values());
+  }
+}

@@ -1,0 +1,23 @@
+package fincloud.risk;
+
+import fincloud.shared.ConfigSection;
+
+/**
+ * The risk service's part of the {@code risk} section (its callers' timeout, breaker and fallback
+ * are payments' business).
+ *
+ * @param rulesPollMs how often each instance compares its rule-set versions with the database
+ * @param rulesMaxStaleMs an instance that could not check for this long stops scoring
+ * @param poolSize connections of risk's own pool
+ * @param instances risk verticles on one node
+ */
+public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, int poolSize, int instances) {
+
+  public static RiskSettings from(ConfigSection risk) {
+    return new RiskSettings(
+        risk.longInteger("rulesPollMs", 1, 3_600_000),
+        risk.longInteger("rulesMaxStaleMs", 1, 86_400_000),
+        risk.integer("poolSize", 1, 100),
+        risk.integer("instances", 1, 256));
+  }
+}
