@@ -1,17 +1,18 @@
 package fincloud.payments;
 
-import fincloud.testkit.TestSql;
-import static fincloud.payments.LedgerFixture.eventually;
 import static fincloud.payments.LedgerFixture.key;
 import static fincloud.payments.LedgerFixture.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
+import fincloud.testkit.TestSql;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HoldExpiryTest {
   /** Sweep often, so that the two nodes race each other for the same holds. */
   static final JsonObject FAST_SWEEP = new JsonObject().put("ledger", new JsonObject().put("expiryIntervalMs", 100));
-  static final long DEADLINE_MS = 30_000;
+  static final Duration DEADLINE = Duration.ofSeconds(30);
 
   static Vertx otherVertx;
   static TestNode first;
@@ -71,7 +72,7 @@ class HoldExpiryTest {
     }
     String lasting = viaFirst.hold(payer, payee, 1, "USD", 3600).getString("id");
 
-    eventually("every short hold is voided", DEADLINE_MS, () -> holds.stream()
+    Eventually.until("every short hold is voided", DEADLINE, () -> holds.stream()
         .allMatch(id -> viaFirst.transferById(id).getString("status").equals("VOIDED")));
 
     for (String id : holds) {
@@ -97,7 +98,7 @@ class HoldExpiryTest {
     String hold = viaSecond.hold(payer, payee, 500, "EUR", 1).getString("id");
     viaSecond.assertBalance(payer, 500, 500);
 
-    eventually("the hold is voided", DEADLINE_MS,
+    Eventually.until("the hold is voided", DEADLINE,
         () -> viaSecond.transferById(hold).getString("status").equals("VOIDED"));
 
     assertThat(viaSecond.transferById(hold).getString("voidReason")).isEqualTo("EXPIRED");
@@ -119,7 +120,7 @@ class HoldExpiryTest {
       String payee = ledger.open("USD");
       JsonObject hold = ledger.hold(payer, payee, 400, "USD", 1);
       Instant expiresAt = Instant.parse(hold.getString("expiresAt"));
-      eventually("the hold is past its expiry", DEADLINE_MS, () -> Instant.now().isAfter(expiresAt.plusMillis(200)));
+      Eventually.until("the hold is past its expiry", DEADLINE, () -> Instant.now().isAfter(expiresAt.plusMillis(200)));
 
       problem(ledger.post(hold.getString("id"), null, key()), 409, "INVALID_STATE");
       problem(ledger.voidHold(hold.getString("id"), key()), 409, "INVALID_STATE");
