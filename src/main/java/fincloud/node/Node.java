@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,10 +32,13 @@ public final class Node {
   private final JsonObject verticleConfig;
   /** Deployment id by role, in deployment order. */
   private final Map<String, String> deployments = new LinkedHashMap<>();
+  /** What "now" is for the ledger: the system's, or a test's that it moves forward. */
+  private final Clock clock;
 
-  private Node(Vertx vertx, JsonObject verticleConfig) {
+  private Node(Vertx vertx, JsonObject verticleConfig, Clock clock) {
     this.vertx = vertx;
     this.verticleConfig = verticleConfig;
+    this.clock = clock;
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
@@ -46,7 +50,13 @@ public final class Node {
    *     node list goes first (and is undeployed last), then the roles
    */
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager) {
-    Node node = new Node(vertx, config.forVerticles(pgUrl));
+    return deploy(vertx, config, pgUrl, clusterManager, Clock.systemUTC());
+  }
+
+  /** @param clock the ledger's clock (when holds expire); tests give one they move forward */
+  public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager,
+      Clock clock) {
+    Node node = new Node(vertx, config.forVerticles(pgUrl), clock);
     DeploymentOptions once = new DeploymentOptions().setConfig(node.verticleConfig);
     Future<Void> chain = node.deployAs("cluster membership",
         () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once));
@@ -115,11 +125,11 @@ public final class Node {
     return order;
   }
 
-  private static Supplier<? extends Deployable> factory(String role) {
+  private Supplier<? extends Deployable> factory(String role) {
     return switch (role) {
       case "gateway" -> GatewayVerticle::new;
       case "accounts" -> AccountsVerticle::new;
-      case "payments" -> PaymentsVerticle::new;
+      case "payments" -> () -> new PaymentsVerticle(clock);
       case "risk" -> RiskVerticle::new;
       case "audit" -> AuditVerticle::new;
       default -> throw new IllegalArgumentException(role);
