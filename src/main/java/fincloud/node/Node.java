@@ -12,6 +12,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,11 +34,14 @@ public final class Node {
   private final PoolSettings database;
   /** Deployment id by role, in deployment order. */
   private final Map<String, String> deployments = new LinkedHashMap<>();
+  /** What "now" is for the ledger: the system's, or a test's that it moves forward. */
+  private final Clock clock;
 
-  private Node(Vertx vertx, NodeConfig config, String pgUrl) {
+  private Node(Vertx vertx, NodeConfig config, String pgUrl, Clock clock) {
     this.vertx = vertx;
     this.config = config;
     this.database = config.database().at(pgUrl);
+    this.clock = clock;
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
@@ -49,7 +53,13 @@ public final class Node {
    *     node list goes first (and is undeployed last), then the roles
    */
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager) {
-    Node node = new Node(vertx, config, pgUrl);
+    return deploy(vertx, config, pgUrl, clusterManager, Clock.systemUTC());
+  }
+
+  /** @param clock the ledger's clock (when holds expire); tests give one they move forward */
+  public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl, ClusterManager clusterManager,
+      Clock clock) {
+    Node node = new Node(vertx, config, pgUrl, clock);
     DeploymentOptions once = new DeploymentOptions();
     Future<Void> chain = node.deployAs("cluster membership",
         () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once));
@@ -123,7 +133,7 @@ public final class Node {
     return switch (role) {
       case "gateway" -> () -> new GatewayVerticle(config.identity(), config.gateway(), database);
       case "accounts" -> () -> new AccountsVerticle(database);
-      case "payments" -> () -> new PaymentsVerticle(config.ledger(), database);
+      case "payments" -> () -> new PaymentsVerticle(config.ledger(), database, clock);
       case "risk" -> () -> new RiskVerticle(config.risk(), database);
       case "audit" -> () -> new AuditVerticle(config.audit(), database);
       default -> throw new IllegalArgumentException(role);

@@ -15,6 +15,7 @@ import io.vertx.core.Promise;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -46,6 +47,7 @@ public final class LedgerWriter {
   }
 
   private final Pool pool;
+  private final Clock clock;
   private final int maxGroup;
   private final int maxInFlight;
   private final int maxQueue;
@@ -59,6 +61,12 @@ public final class LedgerWriter {
   private Promise<Void> drained;
 
   public LedgerWriter(Pool pool, int maxGroup, int maxInFlight, int maxQueue, GroupListener listener) {
+    this(pool, maxGroup, maxInFlight, maxQueue, listener, Clock.systemUTC());
+  }
+
+  /** @param clock what "now" is for the book (creation, settlement, expiry): the system's, or a test's */
+  public LedgerWriter(Pool pool, int maxGroup, int maxInFlight, int maxQueue, GroupListener listener, Clock clock) {
+    this.clock = clock;
     this.pool = pool;
     this.maxGroup = maxGroup;
     this.maxInFlight = maxInFlight;
@@ -160,7 +168,7 @@ public final class LedgerWriter {
         .mapEmpty();
   }
 
-  private static Future<List<Answer>> decideAndWrite(SqlClient tx, List<LedgerCommand> commands) {
+  private Future<List<Answer>> decideAndWrite(SqlClient tx, List<LedgerCommand> commands) {
     Set<String> settled = new HashSet<>();
     Set<String> expiring = new HashSet<>();
     Set<String> accountIds = new HashSet<>();
@@ -191,7 +199,7 @@ public final class LedgerWriter {
       var fences = IdempotencyRecords.fences(tx, keys);
       return Future.all(accounts, busy, stored, fences).compose(locked -> {
         LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(),
-            fences.result(), Timestamps.now());
+            fences.result(), Timestamps.now(clock));
         List<Answer> answers = commands.stream().map(book::apply).toList();
         return LedgerRepository.write(tx, book).map(answers);
       });

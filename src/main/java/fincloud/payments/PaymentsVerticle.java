@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,10 +50,13 @@ public class PaymentsVerticle extends VerticleBase {
   private boolean sweeping;
   private long sweepTimer;
   private ServiceConsumers consumers;
+  private final Clock clock;
 
-  public PaymentsVerticle(LedgerSettings ledger, PoolSettings database) {
+  /** @param clock decides when holds expire; a test moves it forward instead of waiting */
+  public PaymentsVerticle(LedgerSettings ledger, PoolSettings database, Clock clock) {
     this.ledger = ledger;
     this.database = database;
+    this.clock = clock;
   }
 
   @Override
@@ -60,7 +64,7 @@ public class PaymentsVerticle extends VerticleBase {
     pool = DatabasePool.create(vertx, database);
     metrics = new LedgerMetrics(vertx);
     writer = new LedgerWriter(pool, ledger.maxGroup(), ledger.maxInFlightGroups(), ledger.maxQueue(),
-        metrics::committed);
+        metrics::committed, clock);
     metrics.watch(writer);
     risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()));
     consumers = new ServiceConsumers(vertx);
@@ -170,7 +174,7 @@ public class PaymentsVerticle extends VerticleBase {
       return;
     }
     sweeping = true;
-    TransferRepository.dueToExpire(pool, 500)
+    TransferRepository.dueToExpire(pool, 500, clock.instant())
         .compose(ids -> Future.join(ids.stream().map(id -> writer.submit(new Expire(id))).toList()))
         .onFailure(failure -> LOG.warn("expiry sweep failed: {}", failure.getMessage()))
         .onComplete(done -> sweeping = false);

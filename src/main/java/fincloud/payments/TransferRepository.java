@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,7 +31,7 @@ final class TransferRepository {
       SELECT id, tenant, currency, status, overdraft_limit, allow_negative, posted, pending, created_at
       FROM accounts WHERE id = ANY($1)""";
   private static final String DUE_TO_EXPIRE = """
-      SELECT id FROM transfers WHERE status = 'PENDING' AND expires_at <= now()
+      SELECT id FROM transfers WHERE status = 'PENDING' AND expires_at <= $2
       ORDER BY expires_at LIMIT $1""";
 
   private TransferRepository() {
@@ -64,8 +66,8 @@ final class TransferRepository {
     });
   }
 
-  static Future<List<String>> dueToExpire(SqlClient client, int limit) {
-    return client.preparedQuery(DUE_TO_EXPIRE).execute(Tuple.of(limit)).map(rows -> {
+  static Future<List<String>> dueToExpire(SqlClient client, int limit, Instant now) {
+    return client.preparedQuery(DUE_TO_EXPIRE).execute(Tuple.of(limit, now.atOffset(ZoneOffset.UTC))).map(rows -> {
       List<String> ids = new ArrayList<>();
       rows.forEach(row -> ids.add(row.getString("id")));
       return ids;

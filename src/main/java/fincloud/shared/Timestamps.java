@@ -1,5 +1,6 @@
 package fincloud.shared;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -27,6 +28,11 @@ public final class Timestamps {
 
   /** Now, to the microsecond, so that what is answered equals what is stored. */
   public static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    return now(Clock.systemUTC());
+  }
+
+  /** Now on {@code clock} (a test moves it forward instead of waiting), to the microsecond. */
+  public static Instant now(Clock clock) {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 }

@@ -4,26 +4,23 @@ import static fincloud.testkit.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Funds;
+import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import fincloud.testkit.TestSql;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith(NodeExtension.class)
 class AccountsApiTest {
   private static final String TELLER = "acme-teller";
   private static final String ADMIN = "acme-admin";
@@ -32,18 +29,6 @@ class AccountsApiTest {
 
   static TestNode node;
   static TestClient http;
-
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
-  }
 
   private static JsonObject open(String clientId, String currency) {
     return http.openAccount(clientId, new JsonObject().put("currency", currency));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import fincloud.gateway.SecretHash;
 import fincloud.node.ConfigLoader;
 import fincloud.shared.CanonicalJson;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.MultiMap;
@@ -56,7 +57,8 @@ class AuditApiTest {
   }
 
   static JsonObject waitFor(String client, String query, Predicate<JsonObject> record) {
-    List<JsonObject> records = AuditReads.poll(() -> all(client, query), found -> found.stream().anyMatch(record));
+    List<JsonObject> records = Eventually.until("the audit record", AuditReads.DEADLINE, () -> all(client, query),
+        found -> found.stream().anyMatch(record));
     return records.stream().filter(record).findFirst()
         .orElseThrow(() -> new AssertionError("no such audit record in " + records));
   }
@@ -117,7 +119,8 @@ class AuditApiTest {
     String account = http.openAccount("acme-teller", new JsonObject().put("currency", "EUR")).getString("id");
     http.post("acme-teller", "/v1/accounts/" + account + "/freeze", null);
     http.post("acme-teller", "/v1/accounts/" + account + "/unfreeze", null);
-    List<JsonObject> ofAccount = AuditReads.poll(() -> all(AUDITOR, "&entityId=" + account), found -> found.size() == 3);
+    List<JsonObject> ofAccount = Eventually.until("three records of the account", AuditReads.DEADLINE,
+        () -> all(AUDITOR, "&entityId=" + account), found -> found.size() == 3);
     assertThat(ofAccount).extracting(r -> r.getString("action"))
         .containsExactly("ACCOUNT_OPENED", "ACCOUNT_FROZEN", "ACCOUNT_UNFROZEN");
 
@@ -147,7 +150,8 @@ class AuditApiTest {
   void eachTenantReadsOnlyItsOwnChain() {
     http.openAccount("globex-teller", new JsonObject().put("currency", "USD"));
     http.openAccount("acme-teller", new JsonObject().put("currency", "USD"));
-    List<JsonObject> globex = AuditReads.poll(() -> all("globex-auditor", ""), found -> !found.isEmpty());
+    List<JsonObject> globex = Eventually.until("a globex record", AuditReads.DEADLINE, () -> all("globex-auditor", ""),
+        found -> !found.isEmpty());
     assertThat(globex).isNotEmpty().allMatch(r -> r.getString("tenant").equals("globex"));
     assertThat(all(AUDITOR, "")).isNotEmpty().allMatch(r -> r.getString("tenant").equals("acme"));
     assertThat(globex.get(0).getLong("seq")).as("globex has its own numbering").isEqualTo(1);
@@ -184,7 +188,8 @@ class AuditApiTest {
       assertThat(status).isEqualTo(401);
     }
     long seconds = (System.currentTimeMillis() - started) / 1000;
-    List<JsonObject> failures = AuditReads.poll(() -> authFailures(AUDITOR, "", "acme-teller"), found -> attempts(found) == 12);
+    List<JsonObject> failures = Eventually.until("12 failed attempts audited", AuditReads.DEADLINE,
+        () -> authFailures(AUDITOR, "", "acme-teller"), found -> attempts(found) == 12);
     assertThat(attempts(failures)).isEqualTo(12);
     assertThat(failures.size()).as("at most one record per second of attempts").isLessThanOrEqualTo((int) seconds + 2);
     JsonObject first = failures.get(0);
@@ -210,7 +215,8 @@ class AuditApiTest {
       int status = http.web().get("/v1/accounts").bearerTokenAuthentication("not-a-token").send().await().statusCode();
       assertThat(status).isEqualTo(401);
     }
-    List<JsonObject> failures = AuditReads.poll(() -> authFailures("acme-admin", "&tenant=_system", null),
+    List<JsonObject> failures = Eventually.until("6 failed attempts audited", AuditReads.DEADLINE,
+        () -> authFailures("acme-admin", "&tenant=_system", null),
         found -> attempts(found) == 6);
     assertThat(attempts(failures)).isEqualTo(6);
     assertThat(failures).allMatch(r -> r.getString("tenant").equals("_system") && r.getValue("actor") == null);

@@ -6,29 +6,16 @@ import fincloud.testkit.TestClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
-/** Reading the audit log over HTTP in tests: whole chains, and polling with a generous deadline. */
+/** Reading the audit log over HTTP in tests: whole chains, and how long to wait for them. */
 final class AuditReads {
-  private AuditReads() {
-  }
+  /** How long a test waits for the sealer: it seals within about a second. */
+  static final Duration DEADLINE = Duration.ofSeconds(15);
 
-  /** Reads until {@code until} holds or 15 seconds have passed; the last value read. */
-  static <T> T poll(Supplier<T> read, Predicate<T> until) {
-    long deadline = System.currentTimeMillis() + 15_000;
-    T value = read.get();
-    while (!until.test(value) && System.currentTimeMillis() < deadline) {
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-      value = read.get();
-    }
-    return value;
+  private AuditReads() {
   }
 
   /** Every record of the reader's chain (or of the one {@code query} names), following nextAfter. */

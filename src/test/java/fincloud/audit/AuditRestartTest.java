@@ -2,6 +2,7 @@ package fincloud.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
@@ -46,7 +47,8 @@ class AuditRestartTest {
     TestNode whole = TestNode.start(vertx, new JsonObject().put("audit", AUDIT), pgUrl);
     TestClient http = whole.client();
     http.openAccount("acme-teller", new JsonObject().put("currency", "USD"));
-    List<JsonObject> chain = AuditReads.poll(() -> AuditReads.all(http, "acme-auditor", ""), found -> found.size() >= 9);
+    List<JsonObject> chain = Eventually.until("nine records sealed", AuditReads.DEADLINE, () -> AuditReads.all(http, "acme-auditor", ""),
+        found -> found.size() >= 9);
     assertThat(chain).extracting(r -> r.getLong("seq")).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
     assertThat(chain.subList(0, 8)).extracting(r -> r.getString("action")).containsExactly("ACCOUNT_OPENED",
         "ACCOUNT_FROZEN", "ACCOUNT_OPENED", "ACCOUNT_FROZEN", "ACCOUNT_OPENED", "ACCOUNT_FROZEN", "ACCOUNT_OPENED",

@@ -2,6 +2,7 @@ package fincloud.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -40,7 +41,8 @@ class AuditStreamsTest {
     for (int i = 0; i < 12; i++) {
       http.openAccount("acme-teller", new JsonObject().put("currency", "USD"));
     }
-    AuditReads.poll(() -> AuditReads.all(http, AUDITOR, ""), found -> found.size() >= 12);
+    Eventually.until("twelve records sealed", AuditReads.DEADLINE, () -> AuditReads.all(http, AUDITOR, ""),
+        found -> found.size() >= 12);
   }
 
   @AfterAll

@@ -2,6 +2,7 @@ package fincloud.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -58,7 +59,7 @@ class BodyBudgetTest {
           .send().await().statusCode()).as("requests without a body are served meanwhile").isEqualTo(404);
 
       first.close();
-      Eventually.until(Duration.ofSeconds(10), () -> {
+      Eventually.until("the held bodies to be answered", Duration.ofSeconds(10), () -> {
         try {
           return RawConnection.readResponse(bigBody("acme-teller", held));
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import fincloud.accounts.AccountsVerticle;
 import fincloud.node.ConfigLoader;
 import fincloud.node.NodeConfig;
 import fincloud.shared.PoolSettings;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.DeploymentOptions;
@@ -71,7 +72,7 @@ class CircuitBreakerTest {
         .containsPattern("fincloud_gateway_breaker_rejected_total\\{service=\"accounts\"} [1-9]");
 
     deployAccounts();
-    Eventually.until(Duration.ofSeconds(30), () -> http.get("acme-teller", "/v1/accounts").statusCode(), s -> s == 200);
+    Eventually.until("accounts answering again", Duration.ofSeconds(30), () -> http.get("acme-teller", "/v1/accounts").statusCode(), s -> s == 200);
     assertThat(breakers(ready()).getString("accounts")).isEqualTo("CLOSED");
   }
 

@@ -2,6 +2,7 @@ package fincloud.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
@@ -112,15 +113,15 @@ class DatabaseOutageTest {
     String target = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")).getString("id");
     Traffic traffic = new Traffic(funding, target, http.token("acme-teller"));
     traffic.start(4);
-    Eventually.until(Duration.ofSeconds(30), traffic.acknowledged::get, n -> n >= 20);
+    Eventually.until("20 acknowledged transfers", Duration.ofSeconds(30), traffic.acknowledged::get, n -> n >= 20);
 
     long cut = System.nanoTime();
     proxy.cut();
-    HttpResponse<Buffer> down = Eventually.until(Duration.ofSeconds(30), DatabaseOutageTest::readiness,
+    HttpResponse<Buffer> down = Eventually.until("readiness down with the database", Duration.ofSeconds(30), DatabaseOutageTest::readiness,
         r -> r.statusCode() == 503 && r.bodyAsString().contains("\"id\":\"database\",\"status\":\"DOWN\""));
     assertThat(down.getHeader("Retry-After")).isNotNull();
     long readinessDown = System.nanoTime() - cut;
-    Eventually.until(Duration.ofSeconds(30), () -> traffic.unavailable.get(), n -> n >= 10);
+    Eventually.until("10 unavailable answers", Duration.ofSeconds(30), () -> traffic.unavailable.get(), n -> n >= 10);
     long before = System.nanoTime();
     String duringKey = UUID.randomUUID().toString();
     traffic.amounts.put(duringKey, 1L);
@@ -133,13 +134,13 @@ class DatabaseOutageTest {
 
     long restored = System.nanoTime();
     proxy.restore();
-    Eventually.until(Duration.ofSeconds(30), () -> readiness().statusCode(), status -> status == 200);
+    Eventually.until("readiness up again", Duration.ofSeconds(30), () -> readiness().statusCode(), status -> status == 200);
     long readinessUp = System.nanoTime() - restored;
     int acknowledgedAtRestore = traffic.acknowledged.get();
-    Eventually.until(Duration.ofSeconds(30), traffic.acknowledged::get, n -> n >= acknowledgedAtRestore + 5);
+    Eventually.until("5 more acknowledged transfers", Duration.ofSeconds(30), traffic.acknowledged::get, n -> n >= acknowledgedAtRestore + 5);
     long trafficBack = System.nanoTime() - restored;
     traffic.stopped = true;
-    Eventually.until(Duration.ofSeconds(60), traffic.running::get, n -> n == 0);
+    Eventually.until("the traffic to stop", Duration.ofSeconds(60), traffic.running::get, n -> n == 0);
     System.out.printf("MEASURE database outage: readiness down after %d ms, slowest 503 %d ms, one request during "
             + "the outage %d ms; after the database returned: readiness up after %d ms, transfers acknowledged again "
             + "after %d ms; %d acknowledged, %d unavailable%n", readinessDown / 1_000_000,
@@ -149,7 +150,7 @@ class DatabaseOutageTest {
     // Every transfer that was not acknowledged is retried with its key: it takes effect once, or replays.
     traffic.statuses.forEach((key, status) -> {
       if (status != 201) {
-        HttpResponse<Buffer> retried = Eventually.until(Duration.ofSeconds(30),
+        HttpResponse<Buffer> retried = Eventually.until("the retried transfer created", Duration.ofSeconds(30),
             () -> traffic.send(key, traffic.amounts.get(key)).await(), r -> r.statusCode() == 201);
         traffic.transferIds.put(key, retried.bodyAsJsonObject().getString("id"));
       }

@@ -17,6 +17,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -79,7 +80,7 @@ class ExternalIdentityTest {
     RSAKey rotated = new RSAKeyGenerator(2048).keyID("rsa-2").generate();
     String token = rs256(rotated, claims -> { });
     jwks.publish(rotated);
-    Eventually.until(Duration.ofSeconds(30), () -> call(token).statusCode(), status -> status == 200);
+    Eventually.until("a token of the new key accepted", Duration.ofSeconds(30), () -> call(token).statusCode(), status -> status == 200);
   }
 
   @Test

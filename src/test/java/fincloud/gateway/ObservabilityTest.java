@@ -8,6 +8,7 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.read.ListAppender;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -17,13 +18,13 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.time.Duration;
 import net.logstash.logback.encoder.LogstashEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,7 +124,7 @@ class ObservabilityTest {
     HttpResponse<Buffer> response = http.web().get("/v1/accounts/acc_nope").putHeader("X-Request-Id", "trace-me-42")
         .bearerTokenAuthentication(http.token("acme-teller")).send().await();
     assertThat(response.statusCode()).isEqualTo(404);
-    ILoggingEvent line = Eventually.until(Duration.ofSeconds(10), () -> accessLines().stream()
+    ILoggingEvent line = Eventually.until("one access line of trace-me-42", Duration.ofSeconds(10), () -> accessLines().stream()
         .filter(e -> e.getFormattedMessage().contains("trace-me-42")).toList(), l -> l.size() == 1).get(0);
     LogstashEncoder encoder = new LogstashEncoder();
     encoder.setContext((LoggerContext) LoggerFactory.getILoggerFactory());

@@ -3,6 +3,7 @@ package fincloud.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.shared.Addresses;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Future;
@@ -61,7 +62,7 @@ class OverloadTest {
     for (int i = 0; i < 3; i++) {
       slow.add(http.web().get("/v1/accounts/acc_held_" + i).bearerTokenAuthentication(token).send());
     }
-    Eventually.until(Duration.ofSeconds(10), held::size, size -> size == 3);
+    Eventually.until("three held requests", Duration.ofSeconds(10), held::size, size -> size == 3);
 
     HttpResponse<Buffer> refused = http.get("acme-teller", "/v1/accounts/acc_other");
     assertThat(refused.statusCode()).isEqualTo(503);

@@ -4,26 +4,23 @@ import static fincloud.testkit.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Funds;
+import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** docs/contract.md, Conventions: strict input, the exact 400/404/405/413/415, and X-Request-Id everywhere. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(NodeExtension.class)
 class RequestValidationTest {
   private static final String TELLER = "acme-teller";
   private static final String JSON = "application/json";
@@ -34,23 +31,11 @@ class RequestValidationTest {
   static String eur1;
   static String eur2;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
   /** Fresh accounts for each test, so that "nothing moved" is about that test's requests only. */
   @BeforeEach
   void openAccounts() {
     eur1 = Funds.fundedAccount(http, TELLER, "EUR", 10_000);
     eur2 = Funds.fundedAccount(http, TELLER, "EUR", 0);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   private static HttpResponse<Buffer> send(HttpMethod method, String path, String clientId, String contentType,

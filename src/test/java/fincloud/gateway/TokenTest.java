@@ -20,14 +20,13 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import fincloud.node.DatabaseSettings;
+import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -38,7 +37,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,7 +47,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * from the node's database, as an attacker who stole it could; those show that each claim check
  * (and not only the signature) holds.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(NodeExtension.class)
 class TokenTest {
   private static final String PROTECTED = "/v1/accounts";
 
@@ -58,9 +56,7 @@ class TokenTest {
   static ECKey issuerKey;
 
   @BeforeAll
-  static void start(Vertx vertx) throws Exception {
-    node = TestNode.start(vertx);
-    http = node.client();
+  static void start() throws Exception {
     http.token("acme-teller"); // the first start creates the signing key
     try (Connection connection = DatabaseSettings.connect(node.pgUrl());
          Statement statement = connection.createStatement();
@@ -68,12 +64,6 @@ class TokenTest {
       assertThat(rows.next()).as("a signing key is kept in the database").isTrue();
       issuerKey = ECKey.parse(rows.getString(1));
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   private static JWTClaimsSet.Builder validClaims() {

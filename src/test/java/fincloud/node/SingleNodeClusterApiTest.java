@@ -2,34 +2,19 @@ package fincloud.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** GET /v1/cluster on a node that is not clustered: it lists itself. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(NodeExtension.class)
 class SingleNodeClusterApiTest {
   static TestNode node;
   static TestClient http;
-
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
-  }
 
   @Test
   void aSingleNodeListsItselfWithItsRoles() {

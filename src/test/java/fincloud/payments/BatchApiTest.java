@@ -9,38 +9,28 @@ import static fincloud.payments.LedgerFixture.problem;
 import static fincloud.payments.LedgerFixture.transferRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** POST /v1/transfers/batch: ordered, all or nothing, bounded, idempotent. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(NodeExtension.class)
 class BatchApiTest {
   static TestNode node;
   static TestClient http;
   static LedgerFixture ledger;
 
   @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
+  static void start() {
     ledger = new LedgerFixture(http, node.pgUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   @Test

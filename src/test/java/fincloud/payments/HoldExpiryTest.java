@@ -1,17 +1,19 @@
 package fincloud.payments;
 
-import fincloud.testkit.TestSql;
-import static fincloud.payments.LedgerFixture.eventually;
 import static fincloud.payments.LedgerFixture.key;
 import static fincloud.payments.LedgerFixture.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
+import fincloud.testkit.TestClock;
 import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
+import fincloud.testkit.TestSql;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +30,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HoldExpiryTest {
   /** Sweep often, so that the two nodes race each other for the same holds. */
   static final JsonObject FAST_SWEEP = new JsonObject().put("ledger", new JsonObject().put("expiryIntervalMs", 100));
-  static final long DEADLINE_MS = 30_000;
+  static final Duration DEADLINE = Duration.ofSeconds(30);
+  /** Both nodes' clock: a test moves it past an expiry instead of waiting for it. */
+  static final TestClock CLOCK = new TestClock();
 
   static Vertx otherVertx;
   static TestNode first;
@@ -41,10 +45,10 @@ class HoldExpiryTest {
   @BeforeAll
   static void start(Vertx vertx) {
     String database = TestDatabase.freshDatabase();
-    first = TestNode.start(vertx, FAST_SWEEP, database);
+    first = TestNode.start(vertx, FAST_SWEEP, database, CLOCK);
     // A second node on its own Vert.x instance (its own event bus and pool), as another process would be.
     otherVertx = Vertx.vertx();
-    second = TestNode.start(otherVertx, FAST_SWEEP, database);
+    second = TestNode.start(otherVertx, FAST_SWEEP, database, CLOCK);
     firstHttp = first.client();
     secondHttp = second.client();
     viaFirst = new LedgerFixture(firstHttp, database);
@@ -70,8 +74,9 @@ class HoldExpiryTest {
       holds.add(viaSecond.hold(payer, payee, 10, "USD", 1).getString("id"));
     }
     String lasting = viaFirst.hold(payer, payee, 1, "USD", 3600).getString("id");
+    CLOCK.advance(Duration.ofSeconds(2));
 
-    eventually("every short hold is voided", DEADLINE_MS, () -> holds.stream()
+    Eventually.until("every short hold is voided", DEADLINE, () -> holds.stream()
         .allMatch(id -> viaFirst.transferById(id).getString("status").equals("VOIDED")));
 
     for (String id : holds) {
@@ -96,8 +101,9 @@ class HoldExpiryTest {
     String payee = viaSecond.open("EUR");
     String hold = viaSecond.hold(payer, payee, 500, "EUR", 1).getString("id");
     viaSecond.assertBalance(payer, 500, 500);
+    CLOCK.advance(Duration.ofSeconds(2));
 
-    eventually("the hold is voided", DEADLINE_MS,
+    Eventually.until("the hold is voided", DEADLINE,
         () -> viaSecond.transferById(hold).getString("status").equals("VOIDED"));
 
     assertThat(viaSecond.transferById(hold).getString("voidReason")).isEqualTo("EXPIRED");
@@ -110,8 +116,9 @@ class HoldExpiryTest {
   @Test
   void aHoldPastItsExpiryCannotBeSettledEvenBeforeTheSweep() {
     Vertx quiet = Vertx.vertx();
+    TestClock clock = new TestClock();
     TestNode lazy = TestNode.start(quiet, new JsonObject().put("ledger",
-        new JsonObject().put("expiryIntervalMs", 3_600_000)));
+        new JsonObject().put("expiryIntervalMs", 3_600_000)), TestDatabase.freshDatabase(), clock);
     TestClient http = lazy.client();
     try {
       LedgerFixture ledger = new LedgerFixture(http, lazy.pgUrl());
@@ -119,7 +126,8 @@ class HoldExpiryTest {
       String payee = ledger.open("USD");
       JsonObject hold = ledger.hold(payer, payee, 400, "USD", 1);
       Instant expiresAt = Instant.parse(hold.getString("expiresAt"));
-      eventually("the hold is past its expiry", DEADLINE_MS, () -> Instant.now().isAfter(expiresAt.plusMillis(200)));
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(clock.instant()).as("the node's now").isAfter(expiresAt.plusMillis(200));
 
       problem(ledger.post(hold.getString("id"), null, key()), 409, "INVALID_STATE");
       problem(ledger.voidHold(hold.getString("id"), key()), 409, "INVALID_STATE");

@@ -1,15 +1,15 @@
 package fincloud.payments;
 
-import fincloud.testkit.TestSql;
 import static fincloud.payments.LedgerFixture.TELLER;
-import static fincloud.payments.LedgerFixture.eventually;
 import static fincloud.payments.LedgerFixture.holdRequest;
 import static fincloud.payments.LedgerFixture.key;
 import static fincloud.payments.LedgerFixture.transferRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
+import fincloud.testkit.TestSql;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -19,6 +19,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,7 +116,7 @@ class HoldsConcurrencyTest {
     assertThat(failures).as("unexpected answers (seed " + seed + ")").isEmpty();
 
     // Let the short holds expire, so that nothing changes while the books are read.
-    eventually("short holds are expired", 30_000, () -> shortHolds.stream()
+    Eventually.until("short holds are expired", Duration.ofSeconds(30), () -> shortHolds.stream()
         .noneMatch(id -> ledger.transferById(id).getString("status").equals("PENDING")));
     assertBooksAgree();
     for (String id : unattended) {

@@ -1,10 +1,10 @@
 package fincloud.payments;
 
-import fincloud.testkit.TestSql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.node.DatabaseSettings;
 import fincloud.testkit.TestClient;
+import fincloud.testkit.TestSql;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 /**
  * What the payments tests do and check again and again, over the public API (acme tenant): open
@@ -181,19 +180,4 @@ final class LedgerFixture {
     return body;
   }
 
-  /** Polls until the condition holds, failing after a generous deadline (never a timing assertion). */
-  static void eventually(String what, long deadlineMs, BooleanSupplier condition) {
-    long until = System.currentTimeMillis() + deadlineMs;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > until) {
-        throw new AssertionError("not within " + deadlineMs + " ms: " + what);
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.shared.Answer;
 import fincloud.shared.RequestContext;
+import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Context;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Batches inside the ledger writer's group commit, made deterministic: with one group in flight,
  * everything submitted while the first command commits goes into the next group together.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class LedgerWriterGroupTest {
   static Vertx vertx;
   static TestNode node;
@@ -40,8 +41,6 @@ class LedgerWriterGroupTest {
   @BeforeAll
   static void start(Vertx testVertx) {
     vertx = testVertx;
-    node = TestNode.start(vertx);
-    http = node.client();
     ledger = new LedgerFixture(http, node.pgUrl());
     pool = PgBuilder.pool().connectingTo(node.pgUrl()).using(vertx).build();
   }
@@ -49,8 +48,6 @@ class LedgerWriterGroupTest {
   @AfterAll
   static void stop() {
     pool.close().await();
-    http.close();
-    node.stop();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static fincloud.risk.RiskFixtures.rule;
 import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -115,7 +116,7 @@ class RiskDecisionsApiTest {
     assertThat(problem.getJsonArray("reasons").getJsonObject(0).getString("ruleId")).isEqualTo("young");
     putRules(http, "acme-admin", rule("young", "NEW_ACCOUNT_LIMIT").put("ageSeconds", 1).put("currency", "USD")
         .put("max", 100));
-    JsonObject old = RiskFixtures.eventually(Duration.ofSeconds(10),
+    JsonObject old = Eventually.until("the old account's transfer posted", Duration.ofSeconds(10),
         () -> http.transfer("acme-teller", source, target, 101, "USD"), r -> r.statusCode() == 201).bodyAsJsonObject();
     assertThat(old.getString("status")).isEqualTo("POSTED");
   }

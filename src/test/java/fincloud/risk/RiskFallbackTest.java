@@ -1,6 +1,5 @@
 package fincloud.risk;
 
-import static fincloud.risk.RiskFixtures.eventually;
 import static fincloud.risk.RiskFixtures.funded;
 import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +8,7 @@ import fincloud.idempotency.IdempotencyRecords;
 import fincloud.node.DatabaseSettings;
 import fincloud.shared.Addresses;
 import fincloud.shared.CanonicalJson;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,7 +69,7 @@ class RiskFallbackTest {
     String source = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 1_000_000)).getString("id");
     String target = RiskFixtures.account(http, "acme-teller", "USD");
-    HttpResponse<Buffer> answered = eventually(Duration.ofSeconds(15),
+    HttpResponse<Buffer> answered = Eventually.until("a transfer approved by risk", Duration.ofSeconds(15),
         () -> http.transfer("acme-teller", source, target, 1, "USD"), r -> r.statusCode() == 201);
     assertThat(answered.statusCode()).as(answered.bodyAsString()).isEqualTo(201);
   }
@@ -103,7 +103,7 @@ class RiskFallbackTest {
       assertThat(problem.getJsonArray("reasons").getJsonObject(0).getString("type")).isEqualTo("FALLBACK");
 
       // the breaker opens after a few failures; then risk is not even asked
-      double state = eventually(Duration.ofSeconds(10), () -> {
+      double state = Eventually.until("the risk breaker open", Duration.ofSeconds(10), () -> {
         assertThat(declinedByFallback(http.transfer("acme-teller", source, target, 10, "USD"))).isTrue();
         return metric(BREAKER);
       }, s -> s == 2.0);
@@ -127,7 +127,7 @@ class RiskFallbackTest {
       node.deploy("risk");
       redeployed = true;
       // the same key, retried once risk is back, is decided afresh: the fallback's refusal was not kept
-      HttpResponse<Buffer> retried = eventually(Duration.ofSeconds(15),
+      HttpResponse<Buffer> retried = Eventually.until("the retry created once risk is back", Duration.ofSeconds(15),
           () -> http.post("acme-teller", "/v1/transfers", transfer(source, target, 10, "USD"), key),
           r -> r.statusCode() == 201);
       assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(201);
@@ -197,7 +197,7 @@ class RiskFallbackTest {
       stalled.unregister().await();
       node.deploy("risk");
     }
-    HttpResponse<Buffer> back = eventually(Duration.ofSeconds(15),
+    HttpResponse<Buffer> back = Eventually.until("transfers created once risk is back", Duration.ofSeconds(15),
         () -> http.transfer("acme-teller", source, target, 10, "USD"), r -> r.statusCode() == 201);
     assertThat(back.statusCode()).as(back.bodyAsString()).isEqualTo(201);
   }

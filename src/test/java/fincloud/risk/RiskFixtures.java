@@ -1,10 +1,11 @@
 package fincloud.risk;
 
-import fincloud.testkit.TestSql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.node.DatabaseSettings;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
+import fincloud.testkit.TestSql;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,8 +16,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /** Helpers shared by the risk tests: rules, funded accounts, the audit outbox, polling. */
 final class RiskFixtures {
@@ -48,7 +47,7 @@ final class RiskFixtures {
     all.add(rule("probe", "BLOCKLIST").put("accountIds", new JsonArray().add(probe)));
     putRules(http, "acme-admin", all.toArray(JsonObject[]::new));
     int[] inARow = {0};
-    eventually(Duration.ofSeconds(10), () -> {
+    Eventually.until("every risk instance to have the new rules", Duration.ofSeconds(10), () -> {
       HttpResponse<Buffer> response = http.transfer("acme-teller", sender, probe, 1, "USD");
       inARow[0] = response.bodyAsString().contains("\"probe\"") ? inARow[0] + 1 : 0;
       return inARow[0];
@@ -113,19 +112,4 @@ final class RiskFixtures {
     }
   }
 
-  /** Tries until {@code done} holds or the (generous) deadline passes; answers the last try. */
-  static <T> T eventually(Duration deadline, Supplier<T> attempt, Predicate<T> done) {
-    long until = System.nanoTime() + deadline.toNanos();
-    T last = attempt.get();
-    while (!done.test(last) && System.nanoTime() < until) {
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      last = attempt.get();
-    }
-    return last;
-  }
 }

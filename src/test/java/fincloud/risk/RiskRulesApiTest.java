@@ -1,6 +1,5 @@
 package fincloud.risk;
 
-import static fincloud.risk.RiskFixtures.eventually;
 import static fincloud.risk.RiskFixtures.outbox;
 import static fincloud.risk.RiskFixtures.putRules;
 import static fincloud.risk.RiskFixtures.rule;
@@ -8,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.gateway.SecretHash;
 import fincloud.node.ConfigLoader;
+import fincloud.testkit.Eventually;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -149,7 +149,7 @@ class RiskRulesApiTest {
             + rules + "', 'another-node')",
         "UPDATE risk_rule_heads SET version = " + next + " WHERE tenant = 'acme'");
 
-    HttpResponse<Buffer> refused = eventually(Duration.ofSeconds(10),
+    HttpResponse<Buffer> refused = Eventually.until("the new rules in force", Duration.ofSeconds(10),
         () -> http.transfer("acme-teller", source, target, 1, "USD"),
         r -> "RISK_DECLINED".equals(r.bodyAsJsonObject().getString("code")));
     assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(422);

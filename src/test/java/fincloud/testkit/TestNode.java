@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 
 /**
  * A whole node (every role, the demo clients) deployed on the test's Vert.x instance against a
@@ -39,13 +40,18 @@ public final class TestNode {
 
   /** A node on an existing database, e.g. to restart one over the data of another. */
   public static TestNode start(Vertx vertx, JsonObject overrides, String pgUrl) {
+    return start(vertx, overrides, pgUrl, Clock.systemUTC());
+  }
+
+  /** @param clock the ledger's clock, e.g. a {@link TestClock} that the test moves forward */
+  public static TestNode start(Vertx vertx, JsonObject overrides, String pgUrl, Clock clock) {
     int port = freePort();
     JsonObject json = ConfigLoader.load(vertx, null).await()
         .put("FINCLOUD_DATA_DIR", temporaryDataDir())
         .mergeIn(overrides, true)
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     NodeConfig config = new NodeConfig(json);
-    Node node = Node.deploy(vertx, config, pgUrl).await();
+    Node node = Node.deploy(vertx, config, pgUrl, null, clock).await();
     return new TestNode(vertx, node, port, pgUrl);
   }
 

@@ -13,13 +13,12 @@ import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * How much time risk scoring adds to a transfer. Not a test (no assertion; timings vary with the
  * machine): run it on purpose with
- * {@code mvn -q test -Dtest=RiskScoringBenchmark -Dbenchmark=true}; the figures are printed.
+ * {@code mvn -B -Pmeasure test -Dtest=RiskScoringBenchmark}; the figures are printed.
  *
  * <ol>
  *   <li>the scoring itself, in process, against a set of every rule type (a 1000-account blocklist);</li>
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </ol>
  */
 @ExtendWith(VertxExtension.class)
-@EnabledIfSystemProperty(named = "benchmark", matches = "true")
 class RiskScoringBenchmark {
   private static final int PER_MS = 5;
   private static final int RATE = PER_MS * 1000;

@@ -15,15 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Latency figures of the gateway's protections, printed as {@code MEASURE} lines; not a test of
- * pass or fail, and off unless {@code -Dfincloud.measure=true}. An open-model generator: requests
+ * pass or fail; run on purpose with {@code mvn -B -Pmeasure test} (see loadtest/README.md). An open-model generator: requests
  * leave at a constant rate whatever the answers do, and each latency is counted from the moment
  * its request was due (no coordinated omission), into an HdrHistogram.
  */
-@EnabledIfSystemProperty(named = "fincloud.measure", matches = "true")
 class GatewayMeasurements {
   private static final int SECONDS = Integer.getInteger("fincloud.measure.seconds", 10);
   /** Requests per second of the open-breaker run and of the well-behaved client. */
