@@ -146,6 +146,6 @@ class LedgerWriterGroupTest {
   }
 
   private static TransferItem item(String debit, String credit, long amount) {
-    return new TransferItem(debit, credit, amount, "USD", "IMMEDIATE", null, null, new JsonObject(), null);
+    return new TransferItem(debit, credit, amount, "USD", TransferMode.IMMEDIATE, null, null, new JsonObject(), null);
   }
 }
