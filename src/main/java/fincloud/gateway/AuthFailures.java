@@ -126,7 +126,8 @@ final class AuthFailures {
       if (!claimedClients.isEmpty()) {
         data.put("clientIds", new JsonArray(List.copyOf(claimedClients)));
       }
-      return new AuditEvent(tenant, client, AuditAction.AUTH_FAILED.name(), "client", client, false, origin, requestId, data);
+      return new AuditEvent(tenant, client, AuditAction.AUTH_FAILED.name(), "client", client, false, origin,
+          requestId, data);
     }
   }
 
