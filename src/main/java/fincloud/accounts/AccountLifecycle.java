@@ -1,5 +1,7 @@
 package fincloud.accounts;
 
+import fincloud.outbox.AuditAction;
+import fincloud.shared.AccountStatus;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
 import io.vertx.core.json.JsonObject;
@@ -10,15 +12,15 @@ import io.vertx.core.json.JsonObject;
  * account already has changes nothing and succeeds.
  */
 public enum AccountLifecycle {
-  FREEZE("ACCOUNT_FROZEN"), UNFREEZE("ACCOUNT_UNFROZEN"), CLOSE("ACCOUNT_CLOSED");
+  FREEZE(AuditAction.ACCOUNT_FROZEN), UNFREEZE(AuditAction.ACCOUNT_UNFROZEN), CLOSE(AuditAction.ACCOUNT_CLOSED);
 
-  private final String auditAction;
+  private final AuditAction auditAction;
 
-  AccountLifecycle(String auditAction) {
+  AccountLifecycle(AuditAction auditAction) {
     this.auditAction = auditAction;
   }
 
-  public String auditAction() {
+  public AuditAction auditAction() {
     return auditAction;
   }
 
@@ -27,27 +29,27 @@ public enum AccountLifecycle {
    *
    * @throws ServiceException INVALID_STATE or BALANCE_NOT_ZERO
    */
-  public String next(JsonObject account) {
-    String status = account.getString("status");
+  public AccountStatus next(JsonObject account) {
+    AccountStatus status = AccountStatus.of(account.getString("status"));
     JsonObject balance = account.getJsonObject("balance");
     return switch (this) {
-      case FREEZE -> requireOpen(status, "FROZEN");
-      case UNFREEZE -> requireOpen(status, "ACTIVE");
+      case FREEZE -> requireOpen(status, AccountStatus.FROZEN);
+      case UNFREEZE -> requireOpen(status, AccountStatus.ACTIVE);
       case CLOSE -> {
-        if (status.equals("CLOSED")) {
-          yield "CLOSED";
+        if (status == AccountStatus.CLOSED) {
+          yield AccountStatus.CLOSED;
         }
         if (balance.getLong("posted") != 0 || balance.getLong("pending") != 0) {
           throw new ServiceException(ErrorCode.BALANCE_NOT_ZERO,
               "an account can be closed only with posted and pending balances of zero");
         }
-        yield "CLOSED";
+        yield AccountStatus.CLOSED;
       }
     };
   }
 
-  private static String requireOpen(String status, String target) {
-    if (status.equals("CLOSED")) {
+  private static AccountStatus requireOpen(AccountStatus status, AccountStatus target) {
+    if (status == AccountStatus.CLOSED) {
       throw new ServiceException(ErrorCode.INVALID_STATE, "a closed account cannot be frozen or unfrozen");
     }
     return target;

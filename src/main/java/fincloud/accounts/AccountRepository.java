@@ -1,5 +1,6 @@
 package fincloud.accounts;
 
+import fincloud.shared.AccountStatus;
 import fincloud.shared.Page;
 import fincloud.shared.Timestamps;
 import io.vertx.core.Future;
@@ -21,7 +22,7 @@ public final class AccountRepository {
   private static final String COLUMNS = "id, tenant, currency, status, overdraft_limit, allow_negative, "
       + "owner_ref, metadata, posted, pending, created_at";
   private static final String INSERT = "INSERT INTO accounts (" + COLUMNS + ") "
-      + "VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, 0, 0, now()) RETURNING " + COLUMNS;
+      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, now()) RETURNING " + COLUMNS;
   private static final String GET = "SELECT " + COLUMNS + " FROM accounts WHERE id = $1 AND tenant = $2";
   private static final String LOCK = GET + " FOR UPDATE";
   private static final String SET_STATUS = "UPDATE accounts SET status = $2 WHERE id = $1 RETURNING " + COLUMNS;
@@ -45,8 +46,8 @@ public final class AccountRepository {
 
   public static Future<JsonObject> insert(SqlClient client, String id, String tenant, JsonObject request) {
     return client.preparedQuery(INSERT).execute(Tuple.of(id, tenant, request.getString("currency"),
-            request.getLong("overdraftLimit", 0L), request.getBoolean("allowNegative", false),
-            request.getString("ownerRef"), request.getJsonObject("metadata", new JsonObject())))
+            AccountStatus.ACTIVE.name(), request.getLong("overdraftLimit", 0L),
+            request.getBoolean("allowNegative", false), request.getString("ownerRef"), request.getJsonObject("metadata", new JsonObject())))
         .map(rows -> toJson(rows.iterator().next()));
   }
 
@@ -60,8 +61,8 @@ public final class AccountRepository {
     return transaction.preparedQuery(LOCK).execute(Tuple.of(id, tenant)).map(AccountRepository::firstOrNull);
   }
 
-  public static Future<JsonObject> setStatus(SqlClient transaction, String id, String status) {
-    return transaction.preparedQuery(SET_STATUS).execute(Tuple.of(id, status))
+  public static Future<JsonObject> setStatus(SqlClient transaction, String id, AccountStatus status) {
+    return transaction.preparedQuery(SET_STATUS).execute(Tuple.of(id, status.name()))
         .map(rows -> toJson(rows.iterator().next()));
   }
 

@@ -2,8 +2,10 @@ package fincloud.accounts;
 
 import fincloud.bus.ServiceConsumers;
 import fincloud.idempotency.IdempotencyRecords;
+import fincloud.outbox.AuditAction;
 import fincloud.outbox.AuditEvent;
 import fincloud.outbox.AuditOutbox;
+import fincloud.shared.AccountStatus;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
@@ -69,7 +71,7 @@ public class AccountsVerticle extends VerticleBase {
     }
     return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
         AccountRepository.insert(tx, Ids.account(), caller.tenant(), body).compose(account ->
-            AuditOutbox.write(tx, List.of(AuditEvent.of(caller, "ACCOUNT_OPENED", "account",
+            AuditOutbox.write(tx, List.of(AuditEvent.of(caller, AuditAction.ACCOUNT_OPENED, "account",
                     account.getString("id"), true, account)))
                 .map(Answer.created(account)))));
   }
@@ -106,18 +108,18 @@ public class AccountsVerticle extends VerticleBase {
           if (account == null) {
             return refused(tx, caller, change, id, notFound(caller, id));
           }
-          String next;
+          AccountStatus next;
           try {
             next = change.next(account);
           } catch (ServiceException refusal) {
             return refused(tx, caller, change, id, refusal.toAnswer(caller.requestId()));
           }
-          if (next.equals(account.getString("status"))) {
+          if (next.name().equals(account.getString("status"))) {
             return Future.succeededFuture(Answer.ok(account));
           }
           return AccountRepository.setStatus(tx, id, next).compose(changed ->
               AuditOutbox.write(tx, List.of(AuditEvent.of(caller, change.auditAction(), "account", id, true,
-                      new JsonObject().put("from", account.getString("status")).put("to", next))))
+                      new JsonObject().put("from", account.getString("status")).put("to", next.name()))))
                   .map(Answer.ok(changed)));
         })));
   }

@@ -1,5 +1,6 @@
 package fincloud.gateway;
 
+import fincloud.outbox.AuditAction;
 import fincloud.outbox.AuditEvent;
 import fincloud.outbox.AuditOutbox;
 import fincloud.shared.NodeState;
@@ -125,7 +126,8 @@ final class AuthFailures {
       if (!claimedClients.isEmpty()) {
         data.put("clientIds", new JsonArray(List.copyOf(claimedClients)));
       }
-      return new AuditEvent(tenant, client, "AUTH_FAILED", "client", client, false, origin, requestId, data);
+      return new AuditEvent(tenant, client, AuditAction.AUTH_FAILED.name(), "client", client, false, origin,
+          requestId, data);
     }
   }
 

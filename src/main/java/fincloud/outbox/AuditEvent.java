@@ -11,6 +11,12 @@ import io.vertx.core.json.JsonObject;
 public record AuditEvent(String tenant, String actor, String action, String entityType,
     String entityId, boolean success, String origin, String requestId, JsonObject data) {
 
+  public static AuditEvent of(RequestContext caller, AuditAction action, String entityType,
+      String entityId, boolean success, JsonObject data) {
+    return of(caller, action.name(), entityType, entityId, success, data);
+  }
+
+  /** An action named by its text; prefer {@link AuditAction} (risk still names its own). */
   public static AuditEvent of(RequestContext caller, String action, String entityType,
       String entityId, boolean success, JsonObject data) {
     return new AuditEvent(caller.tenant(), caller.clientId(), action, entityType, entityId, success,

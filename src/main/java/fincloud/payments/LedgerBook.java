@@ -3,15 +3,17 @@ package fincloud.payments;
 import fincloud.idempotency.IdempotencyRecords.Key;
 import fincloud.idempotency.IdempotencyRecords.Stored;
 import fincloud.idempotency.IdempotencyRecords;
+import fincloud.outbox.AuditAction;
 import fincloud.outbox.AuditEvent;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.payments.LedgerCommand.Settle;
+import fincloud.payments.Rejections.Rejection;
 import fincloud.shared.Answer;
-import fincloud.shared.ErrorCode;
 import fincloud.shared.Ids;
 import fincloud.shared.RequestContext;
+import fincloud.shared.Timestamps;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -27,7 +29,8 @@ import java.util.Set;
  * the rows to write. It does no I/O: the ledger writer loads its inputs and writes its output in
  * one database transaction.
  *
- * <p>Invariants, per tenant and currency, that each apply keeps (and the schema re-checks):
+ * <p>Invariants, per tenant and currency, that each apply keeps, that {@link #checkInvariants} asserts
+ * once a group is decided (before anything is written), and that the schema re-checks:
  * <ul>
  *   <li>every posted amount is one debit entry and one credit entry of the same amount, so the sum
  *       of all posted balances is zero and entries are twice the posted transfers;</li>
@@ -45,7 +48,6 @@ import java.util.Set;
  */
 final class LedgerBook {
   private static final String SYSTEM = "system";
-  private static final String OVERFLOW = "the amount would overflow a balance";
 
   private final Map<String, AccountState> accounts;
   private final Map<String, TransferState> transfers;
@@ -123,20 +125,20 @@ final class LedgerBook {
   private Refusal check(RequestContext caller, TransferItem item, int index) {
     AccountState debit = accounts.get(item.debitAccountId());
     AccountState credit = accounts.get(item.creditAccountId());
-    if (debit == null || credit == null || !debit.tenant.equals(caller.tenant())
-        || !credit.tenant.equals(caller.tenant())) {
-      return new Refusal(index, ErrorCode.NOT_FOUND, "no such account", null);
+    if (debit == null || !debit.tenant.equals(caller.tenant())) {
+      return Rejections.unknownAccount(index, item.debitAccountId());
+    }
+    if (credit == null || !credit.tenant.equals(caller.tenant())) {
+      return Rejections.unknownAccount(index, item.creditAccountId());
     }
     if (!debit.active() || !credit.active()) {
-      String which = debit.active() ? credit.id : debit.id;
-      return new Refusal(index, ErrorCode.ACCOUNT_NOT_ACTIVE, "account " + which + " is not active", null);
+      return Rejections.notActive(index, debit.active() ? credit : debit);
     }
     if (!debit.canDebit(item.amount())) {
-      return new Refusal(index, ErrorCode.INSUFFICIENT_FUNDS,
-          "account " + debit.id + " has " + debit.available() + " available", null);
+      return Rejections.insufficientFunds(index, debit);
     }
     if (!fits(debit, credit, item.amount())) {
-      return new Refusal(index, ErrorCode.VALIDATION_FAILED, OVERFLOW, null);
+      return Rejections.overflow(index);
     }
     return null;
   }
@@ -154,93 +156,77 @@ final class LedgerBook {
   }
 
   private Answer refuse(Create command, Refusal refusal) {
-    RequestContext caller = command.caller();
-    JsonObject extra = refusal.extra() == null ? new JsonObject() : refusal.extra().copy();
-    if (command.batch()) {
-      extra.put("index", refusal.index());
-    }
-    TransferItem item = command.items().get(refusal.index());
-    audit.add(AuditEvent.of(caller, "TRANSFER_REJECTED", "account", item.debitAccountId(), false,
-        new JsonObject().put("code", refusal.code().name()).put("idempotencyKey", caller.idempotencyKey())
-            .put("detail", refusal.detail()).put("transfer", item.toJson()).mergeIn(extra)));
-    return Answer.problem(refusal.code(), refusal.detail(), caller.requestId(), extra.isEmpty() ? null : extra);
+    Rejection rejection = Rejections.of(command.caller(), command.items(), command.batch(), refusal);
+    audit.add(rejection.audit());
+    return rejection.answer();
   }
 
   private Answer settle(Settle command) {
     RequestContext caller = command.caller();
     TransferState t = transfers.get(command.transferId());
     if (t == null || !t.tenant.equals(caller.tenant())) {
-      return Answer.problem(ErrorCode.NOT_FOUND, "no transfer " + command.transferId(), caller.requestId());
+      return Rejections.answer(caller, Rejections.unknownTransfer(command.transferId()));
     }
-    if (!t.status.equals("PENDING") || t.expired(now)) {
-      return Answer.problem(ErrorCode.INVALID_STATE, "transfer " + t.id + " is " + t.status
-          + (t.status.equals("PENDING") ? " past its expiry" : ""), caller.requestId());
+    if (t.status != TransferStatus.PENDING || t.expired(now)) {
+      return Rejections.answer(caller, Rejections.notSettleable(t));
     }
     if (t.inReview() && !caller.hasScope("risk:admin")) {
-      return Answer.problem(ErrorCode.FORBIDDEN, "a transfer held for risk review is settled by risk:admin",
-          caller.requestId());
+      return Rejections.answer(caller, Rejections.heldForReview());
     }
     return command.post() ? post(caller, t, command.amount() == null ? t.amount : command.amount())
-        : Answer.ok(release(caller, t, "REQUESTED").toJson());
+        : Answer.ok(release(caller, t, VoidReason.REQUESTED).toJson());
   }
 
   private Answer post(RequestContext caller, TransferState t, long amount) {
     if (amount > t.amount) {
-      return Answer.problem(ErrorCode.VALIDATION_FAILED, "amount " + amount + " is more than the "
-          + t.amount + " held", caller.requestId(), new JsonObject().put("field", "amount"));
+      return Rejections.answer(caller, Rejections.moreThanHeld(amount, t));
     }
     AccountState debit = accounts.get(t.debitAccountId);
     AccountState credit = accounts.get(t.creditAccountId);
     if (!debit.active() || !credit.active()) {
-      return Answer.problem(ErrorCode.ACCOUNT_NOT_ACTIVE, "account "
-          + (debit.active() ? credit.id : debit.id) + " is not active", caller.requestId());
+      return Rejections.answer(caller, Rejections.notActive(0, debit.active() ? credit : debit));
     }
     if (!fits(debit, credit, amount)) {
-      return Answer.problem(ErrorCode.VALIDATION_FAILED, OVERFLOW, caller.requestId());
+      return Rejections.answer(caller, Rejections.overflow(0));
     }
-    debit.pending -= t.amount;
-    t.status = "POSTED";
+    debit.release(t.amount);
+    t.status = TransferStatus.POSTED;
     t.postedAmount = amount;
     t.postedAt = now;
     postEntries(t, debit, credit, amount);
     updated.put(t.id, t);
-    audit.add(AuditEvent.of(caller, "TRANSFER_POSTED", "transfer", t.id, true, t.toJson()));
+    audit.add(AuditEvent.of(caller, AuditAction.TRANSFER_POSTED, "transfer", t.id, true, t.toJson()));
     return Answer.ok(t.toJson());
   }
 
-  private TransferState release(RequestContext caller, TransferState t, String reason) {
-    AccountState debit = accounts.get(t.debitAccountId);
-    debit.pending -= t.amount;
-    debit.changed = true;
-    t.status = "VOIDED";
+  private TransferState release(RequestContext caller, TransferState t, VoidReason reason) {
+    accounts.get(t.debitAccountId).release(t.amount);
+    t.status = TransferStatus.VOIDED;
     t.voidReason = reason;
     updated.put(t.id, t);
-    audit.add(AuditEvent.of(caller, "TRANSFER_VOIDED", "transfer", t.id, true, t.toJson()));
+    audit.add(AuditEvent.of(caller, AuditAction.TRANSFER_VOIDED, "transfer", t.id, true, t.toJson()));
     return t;
   }
 
   private Answer expire(Expire command) {
     TransferState t = transfers.get(command.transferId());
-    if (t == null || !t.status.equals("PENDING") || !t.expired(now)) {
+    if (t == null || t.status != TransferStatus.PENDING || !t.expired(now)) {
       return null;
     }
     RequestContext system = new RequestContext(null, t.tenant, SYSTEM, Set.of(), null, null, null, 0L);
-    return Answer.ok(release(system, t, "EXPIRED").toJson());
+    return Answer.ok(release(system, t, VoidReason.EXPIRED).toJson());
   }
 
   private void postEntries(TransferState t, AccountState debit, AccountState credit, long amount) {
-    debit.posted -= amount;
-    credit.posted += amount;
-    debit.changed = true;
-    credit.changed = true;
-    entries.add(entry(debit, t.id, "DEBIT", amount));
-    entries.add(entry(credit, t.id, "CREDIT", amount));
+    debit.debit(amount);
+    credit.credit(amount);
+    entries.add(entry(debit, t.id, EntrySide.DEBIT, amount));
+    entries.add(entry(credit, t.id, EntrySide.CREDIT, amount));
   }
 
-  private JsonObject entry(AccountState account, String transferId, String side, long amount) {
-    return new JsonObject().put("account_id", account.id).put("transfer_id", transferId).put("side", side)
-        .put("amount", amount).put("balance_after", account.posted)
-        .put("posted_at", fincloud.shared.Timestamps.format(now));
+  private JsonObject entry(AccountState account, String transferId, EntrySide side, long amount) {
+    return new JsonObject().put("account_id", account.id).put("transfer_id", transferId).put("side", side.name())
+        .put("amount", amount).put("balance_after", account.posted).put("posted_at", Timestamps.format(now));
   }
 
   /**
@@ -260,18 +246,18 @@ final class LedgerBook {
       before.putIfAbsent(credit, credit.snapshot());
       TransferState t = new TransferState(Ids.transfer(), caller.tenant(), debit.id, credit.id,
           item.amount(), item.currency(), item.mode(), item.reference(), item.metadata(), item.risk(), now,
-          item.holds() ? now.plusSeconds(item.holdSeconds()) : null, item.holds() ? "PENDING" : "POSTED");
+          item.holds() ? now.plusSeconds(item.holdSeconds()) : null,
+          item.holds() ? TransferStatus.PENDING : TransferStatus.POSTED);
       if (item.holds()) {
-        debit.pending += item.amount();
-        debit.changed = true;
+        debit.hold(item.amount());
       } else {
         t.postedAmount = item.amount();
         t.postedAt = now;
         postEntries(t, debit, credit, item.amount());
       }
       created.add(t);
-      audit.add(AuditEvent.of(caller, item.holds() ? "TRANSFER_PENDING" : "TRANSFER_POSTED", "transfer",
-          t.id, true, t.toJson()));
+      audit.add(AuditEvent.of(caller, item.holds() ? AuditAction.TRANSFER_PENDING : AuditAction.TRANSFER_POSTED,
+          "transfer", t.id, true, t.toJson()));
       return t;
     }
 
@@ -285,6 +271,16 @@ final class LedgerBook {
     void keep() {
       before.clear();
     }
+  }
+
+  /**
+   * Asserts the invariants above on the group decided so far: call it once every command of the
+   * group is applied, before the group is written.
+   *
+   * @throws BrokenInvariant when a decision broke one: a bug, which must fail the group
+   */
+  void checkInvariants() {
+    LedgerInvariants.check(accounts, created, updated.values(), entries);
   }
 
   List<TransferState> created() {

@@ -33,7 +33,10 @@ public sealed interface LedgerCommand {
     }
   }
 
-  /** A refusal of the item at {@code index}. */
+  /**
+   * A refusal of the item at {@code index} (0 for a settlement, which concerns one transfer); its
+   * texts are {@link Rejections}'.
+   */
   record Refusal(int index, ErrorCode code, String detail, JsonObject extra) {
   }
 }

@@ -201,17 +201,21 @@ public final class LedgerWriter {
         LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(),
             fences.result(), Timestamps.now(clock));
         List<Answer> answers = commands.stream().map(book::apply).toList();
+        // throws BrokenInvariant, which fails the transaction before anything is written
+        book.checkInvariants();
         return LedgerRepository.write(tx, book).map(answers);
       });
     });
   }
 
   /**
-   * A group that the database refused (a constraint, say) is split so that one bad command cannot
-   * fail its neighbours; a lost connection fails the group, unacknowledged and safe to retry.
+   * A group that the database refused (a constraint, say), or whose decisions broke a ledger
+   * invariant, is split so that one bad command cannot fail its neighbours; a lost connection
+   * fails the group, unacknowledged and safe to retry. A command that fails alone is answered 503:
+   * nothing of it was applied.
    */
   private void retryOrFail(List<Waiting> group, Throwable failure) {
-    if (group.size() > 1 && failure instanceof PgException) {
+    if (group.size() > 1 && (failure instanceof PgException || failure instanceof BrokenInvariant)) {
       LOG.warn("a ledger group of {} failed ({}); retrying its commands one by one", group.size(),
           failure.getMessage());
       for (int i = group.size() - 1; i >= 0; i--) {
@@ -220,7 +224,8 @@ public final class LedgerWriter {
       }
       return;
     }
-    LOG.error("a ledger group of {} failed", group.size(), failure);
+    LOG.error(failure instanceof BrokenInvariant ? "a ledger group of {} broke an invariant; nothing was written"
+        : "a ledger group of {} failed", group.size(), failure);
     ServiceException unavailable = new ServiceException(ErrorCode.UNAVAILABLE,
         "the ledger could not commit; nothing was applied, retry with the same Idempotency-Key");
     group.forEach(w -> w.answer().fail(unavailable));

@@ -4,16 +4,15 @@ import fincloud.bus.ServiceConsumers;
 import fincloud.idempotency.IdempotencyRecords.Key;
 import fincloud.idempotency.IdempotencyRecords.Stored;
 import fincloud.idempotency.IdempotencyRecords;
-import fincloud.outbox.AuditEvent;
 import fincloud.outbox.AuditOutbox;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.payments.LedgerCommand.Settle;
+import fincloud.payments.Rejections.Rejection;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
-import fincloud.shared.ErrorCode;
 import fincloud.shared.Page;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
@@ -97,7 +96,7 @@ public class PaymentsVerticle extends VerticleBase {
 
   private Future<Answer> get(RequestContext caller, JsonObject request) {
     return TransferRepository.find(pool, id(request), caller.tenant()).map(t -> t == null
-        ? Answer.problem(ErrorCode.NOT_FOUND, "no transfer " + id(request), caller.requestId())
+        ? Rejections.answer(caller, Rejections.unknownTransfer(id(request)))
         : Answer.ok(t));
   }
 
@@ -154,18 +153,9 @@ public class PaymentsVerticle extends VerticleBase {
    */
   private Future<Answer> refusedByFallback(RequestContext caller, List<TransferItem> items, boolean batch,
       Refusal declined) {
-    String detail = "risk scoring is unavailable; declined by the fallback, retry later";
-    JsonObject extra = declined.extra().copy().put("fallback", true);
-    if (batch) {
-      extra.put("index", declined.index());
-    }
-    TransferItem item = items.get(declined.index());
-    AuditEvent rejected = AuditEvent.of(caller, "TRANSFER_REJECTED", "account", item.debitAccountId(), false,
-        new JsonObject().put("code", ErrorCode.RISK_DECLINED.name()).put("idempotencyKey", caller.idempotencyKey())
-            .put("detail", detail).put("transfer", item.toJson()).mergeIn(extra));
+    Rejection rejection = Rejections.of(caller, items, batch, Rejections.byFallback(declined));
     return pool.withTransaction(tx -> IdempotencyRecords.refuseUnkept(tx, caller, () ->
-        AuditOutbox.write(tx, List.of(rejected))
-            .map(audited -> Answer.problem(ErrorCode.RISK_DECLINED, detail, caller.requestId(), extra))));
+        AuditOutbox.write(tx, List.of(rejection.audit())).map(audited -> rejection.answer())));
   }
 
   /** Voids holds past their expiry; every node sweeps, the ledger's row locks make each void happen once. */

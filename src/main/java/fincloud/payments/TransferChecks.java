@@ -30,20 +30,16 @@ final class TransferChecks {
     AccountState debit = visible(accounts.get(item.debitAccountId()), caller);
     AccountState credit = visible(accounts.get(item.creditAccountId()), caller);
     if (debit == null || credit == null) {
-      String missing = debit == null ? item.debitAccountId() : item.creditAccountId();
-      return new Refusal(i, ErrorCode.NOT_FOUND, "no account " + missing, null);
+      return Rejections.unknownAccount(i, debit == null ? item.debitAccountId() : item.creditAccountId());
     }
     if (debit.id.equals(credit.id)) {
-      return new Refusal(i, ErrorCode.SAME_ACCOUNT, "debit and credit account are both " + debit.id, null);
+      return Rejections.sameAccount(i, debit.id);
     }
     if (!debit.currency.equals(item.currency()) || !credit.currency.equals(item.currency())) {
-      return new Refusal(i, ErrorCode.CURRENCY_MISMATCH, "the transfer is in " + item.currency()
-          + ", the accounts are in " + debit.currency + " and " + credit.currency, null);
+      return Rejections.currencyMismatch(i, item.currency(), debit, credit);
     }
     if (!debit.active() || !credit.active()) {
-      AccountState inactive = debit.active() ? credit : debit;
-      return new Refusal(i, ErrorCode.ACCOUNT_NOT_ACTIVE, "account " + inactive.id + " is " + inactive.status,
-          null);
+      return Rejections.notActive(i, debit.active() ? credit : debit);
     }
     return null;
   }

@@ -7,11 +7,12 @@ import io.vertx.core.json.JsonObject;
  * ({@code {"decision","score","reasons"}}, null before scoring).
  */
 public record TransferItem(String debitAccountId, String creditAccountId, long amount, String currency,
-    String mode, Integer expiresInSeconds, String reference, JsonObject metadata, JsonObject risk) {
+    TransferMode mode, Integer expiresInSeconds, String reference, JsonObject metadata, JsonObject risk) {
 
   public static TransferItem from(JsonObject body) {
     return new TransferItem(body.getString("debitAccountId"), body.getString("creditAccountId"),
-        body.getLong("amount"), body.getString("currency"), body.getString("mode", "IMMEDIATE"),
+        body.getLong("amount"), body.getString("currency"),
+        TransferMode.valueOf(body.getString("mode", TransferMode.IMMEDIATE.name())),
         body.getInteger("expiresInSeconds"), body.getString("reference"),
         body.getJsonObject("metadata", new JsonObject()), null);
   }
@@ -23,7 +24,7 @@ public record TransferItem(String debitAccountId, String creditAccountId, long a
 
   /** A hold is made when asked for, and when risk wants a human to look first. */
   boolean holds() {
-    return mode.equals("PENDING") || (risk != null && "REVIEW".equals(risk.getString("decision")));
+    return mode == TransferMode.PENDING || (risk != null && "REVIEW".equals(risk.getString("decision")));
   }
 
   /** The life of the hold: as asked, else an hour for a PENDING transfer, a day for a review. */
@@ -31,11 +32,12 @@ public record TransferItem(String debitAccountId, String creditAccountId, long a
     if (expiresInSeconds != null) {
       return expiresInSeconds;
     }
-    return mode.equals("PENDING") ? 3600 : 24 * 3600;
+    return mode == TransferMode.PENDING ? 3600 : 24 * 3600;
   }
 
   JsonObject toJson() {
     return new JsonObject().put("debitAccountId", debitAccountId).put("creditAccountId", creditAccountId)
-        .put("amount", amount).put("currency", currency).put("mode", mode).put("reference", reference);
+        .put("amount", amount).put("currency", currency).put("mode", mode.name())
+        .put("reference", reference);
   }
 }

@@ -13,20 +13,20 @@ final class TransferState {
   final String creditAccountId;
   final long amount;
   final String currency;
-  final String mode;
+  final TransferMode mode;
   final String reference;
   final JsonObject metadata;
   final JsonObject risk;
   final Instant createdAt;
   final Instant expiresAt;
-  String status;
+  TransferStatus status;
   Long postedAmount;
   Instant postedAt;
-  String voidReason;
+  VoidReason voidReason;
 
   TransferState(String id, String tenant, String debitAccountId, String creditAccountId, long amount,
-      String currency, String mode, String reference, JsonObject metadata, JsonObject risk,
-      Instant createdAt, Instant expiresAt, String status) {
+      String currency, TransferMode mode, String reference, JsonObject metadata, JsonObject risk,
+      Instant createdAt, Instant expiresAt, TransferStatus status) {
     this.id = id;
     this.tenant = tenant;
     this.debitAccountId = debitAccountId;
@@ -45,12 +45,13 @@ final class TransferState {
   static TransferState from(Row row) {
     TransferState t = new TransferState(row.getString("id"), row.getString("tenant"),
         row.getString("debit_account_id"), row.getString("credit_account_id"), row.getLong("amount"),
-        row.getString("currency"), row.getString("mode"), row.getString("reference"),
+        row.getString("currency"), TransferMode.valueOf(row.getString("mode")), row.getString("reference"),
         json(row.getValue("metadata")), json(row.getValue("risk")), instant(row, "created_at"),
-        instant(row, "expires_at"), row.getString("status"));
+        instant(row, "expires_at"), TransferStatus.valueOf(row.getString("status")));
     t.postedAmount = row.getLong("posted_amount");
     t.postedAt = instant(row, "posted_at");
-    t.voidReason = row.getString("void_reason");
+    String voidReason = row.getString("void_reason");
+    t.voidReason = voidReason == null ? null : VoidReason.valueOf(voidReason);
     return t;
   }
 
@@ -66,11 +67,11 @@ final class TransferState {
     return new JsonObject()
         .put("id", id).put("tenant", tenant)
         .put("debitAccountId", debitAccountId).put("creditAccountId", creditAccountId)
-        .put("amount", amount).put("currency", currency).put("mode", mode).put("status", status)
+        .put("amount", amount).put("currency", currency).put("mode", mode.name()).put("status", status.name())
         .put("postedAmount", postedAmount).put("reference", reference).put("metadata", metadata)
         .put("risk", risk)
         .put("createdAt", Timestamps.format(createdAt)).put("postedAt", Timestamps.format(postedAt))
-        .put("expiresAt", Timestamps.format(expiresAt)).put("voidReason", voidReason);
+        .put("expiresAt", Timestamps.format(expiresAt)).put("voidReason", name(voidReason));
   }
 
   /** The row, in the column names of the transfers table. */
@@ -78,11 +79,15 @@ final class TransferState {
     return new JsonObject()
         .put("id", id).put("tenant", tenant)
         .put("debit_account_id", debitAccountId).put("credit_account_id", creditAccountId)
-        .put("amount", amount).put("currency", currency).put("mode", mode).put("status", status)
+        .put("amount", amount).put("currency", currency).put("mode", mode.name()).put("status", status.name())
         .put("posted_amount", postedAmount).put("reference", reference).put("metadata", metadata)
         .put("risk", risk)
         .put("created_at", Timestamps.format(createdAt)).put("posted_at", Timestamps.format(postedAt))
-        .put("expires_at", Timestamps.format(expiresAt)).put("void_reason", voidReason);
+        .put("expires_at", Timestamps.format(expiresAt)).put("void_reason", name(voidReason));
+  }
+
+  private static String name(Enum<?> value) {
+    return value == null ? null : value.name();
   }
 
   private static JsonObject json(Object value) {

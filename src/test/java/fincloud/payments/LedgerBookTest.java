@@ -1,6 +1,7 @@
 package fincloud.payments;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fincloud.idempotency.IdempotencyRecords.Key;
 import fincloud.idempotency.IdempotencyRecords.Stored;
@@ -9,6 +10,7 @@ import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.payments.LedgerCommand.Settle;
+import fincloud.shared.AccountStatus;
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.RequestContext;
@@ -36,11 +38,11 @@ class LedgerBookTest {
   private LedgerBook book;
 
   private AccountState account(String id, long posted) {
-    return account(id, "acme", posted, 0, 0, false, "ACTIVE");
+    return account(id, "acme", posted, 0, 0, false, AccountStatus.ACTIVE);
   }
 
   private AccountState account(String id, String tenant, long posted, long pending, long overdraft,
-      boolean allowNegative, String status) {
+      boolean allowNegative, AccountStatus status) {
     AccountState account = new AccountState(id, tenant, "EUR", status, overdraft, allowNegative, posted, pending,
         NOW.getEpochSecond() - 3600);
     accounts.put(id, account);
@@ -62,11 +64,13 @@ class LedgerBookTest {
   }
 
   private static TransferItem item(String debit, String credit, long amount) {
-    return new TransferItem(debit, credit, amount, "EUR", "IMMEDIATE", null, null, new JsonObject(), approve());
+    return new TransferItem(debit, credit, amount, "EUR", TransferMode.IMMEDIATE, null, null, new JsonObject(),
+        approve());
   }
 
   private static TransferItem hold(String debit, String credit, long amount, Integer seconds) {
-    return new TransferItem(debit, credit, amount, "EUR", "PENDING", seconds, null, new JsonObject(), approve());
+    return new TransferItem(debit, credit, amount, "EUR", TransferMode.PENDING, seconds, null, new JsonObject(),
+        approve());
   }
 
   private static JsonObject approve() {
@@ -109,6 +113,7 @@ class LedgerBookTest {
         .containsEntry("side", "CREDIT").containsEntry("amount", 300L).containsEntry("balance_after", 300L);
     assertThat(book.changedAccounts()).containsExactlyInAnyOrder(a, b);
     assertThat(auditActions()).containsExactly("TRANSFER_POSTED");
+    book.checkInvariants();
   }
 
   @Test
@@ -125,11 +130,12 @@ class LedgerBookTest {
     assertThat(book.changedAccounts().stream().filter(x -> x == hot)).hasSize(1);
     assertThat(book.entries().stream().filter(e -> e.getString("account_id").equals("acc_hot"))
         .map(e -> e.getLong("balance_after"))).containsExactly(900L, 700L, 750L, 450L);
+    book.checkInvariants();
   }
 
   @Test
   void theOverdraftLimitBoundsAvailableBalance() {
-    AccountState a = account("acc_a", "acme", 0, 0, 500, false, "ACTIVE");
+    AccountState a = account("acc_a", "acme", 0, 0, 500, false, AccountStatus.ACTIVE);
     account("acc_b", 0);
     book();
     assertThat(book.apply(one(item("acc_a", "acc_b", 500))).status()).isEqualTo(201);
@@ -142,7 +148,7 @@ class LedgerBookTest {
 
   @Test
   void heldMoneyIsNotAvailable() {
-    AccountState a = account("acc_a", "acme", 1000, 800, 0, false, "ACTIVE");
+    AccountState a = account("acc_a", "acme", 1000, 800, 0, false, AccountStatus.ACTIVE);
     account("acc_b", 0);
     book();
     assertRefused(book.apply(one(item("acc_a", "acc_b", 201))), ErrorCode.INSUFFICIENT_FUNDS);
@@ -152,7 +158,7 @@ class LedgerBookTest {
 
   @Test
   void anAccountThatAllowsNegativeHasNoLowerBound() {
-    AccountState funding = account("acc_f", "acme", 0, 0, 0, true, "ACTIVE");
+    AccountState funding = account("acc_f", "acme", 0, 0, 0, true, AccountStatus.ACTIVE);
     account("acc_b", 0);
     assertThat(book().apply(one(item("acc_f", "acc_b", 9_007_199_254_740_991L))).status()).isEqualTo(201);
     assertThat(funding.posted).isEqualTo(-9_007_199_254_740_991L);
@@ -161,9 +167,9 @@ class LedgerBookTest {
   @Test
   void theLedgerChecksTenantAndStatusAgainstTheLockedRows() {
     account("acc_a", 1000);
-    account("acc_g", "globex", 1000, 0, 0, false, "ACTIVE");
-    account("acc_f", "acme", 1000, 0, 0, false, "FROZEN");
-    account("acc_c", "acme", 0, 0, 0, false, "CLOSED");
+    account("acc_g", "globex", 1000, 0, 0, false, AccountStatus.ACTIVE);
+    account("acc_f", "acme", 1000, 0, 0, false, AccountStatus.FROZEN);
+    account("acc_c", "acme", 0, 0, 0, false, AccountStatus.CLOSED);
     book();
     assertRefused(book.apply(one(item("acc_a", "acc_g", 1))), ErrorCode.NOT_FOUND);
     assertRefused(book.apply(one(item("acc_g", "acc_a", 1))), ErrorCode.NOT_FOUND);
@@ -204,6 +210,7 @@ class LedgerBookTest {
     assertThat(book.created()).hasSize(1);
     assertThat(book.entries()).hasSize(2);
     assertThat(auditActions()).containsExactly("TRANSFER_POSTED", "TRANSFER_REJECTED");
+    book.checkInvariants();
   }
 
   @Test
@@ -278,8 +285,8 @@ class LedgerBookTest {
     assertThat(book.created()).isEmpty();
     assertThat(book.newRecords()).isEmpty();
     // The same key name of another tenant is another key.
-    account("acc_g1", "globex", 1000, 0, 0, false, "ACTIVE");
-    account("acc_g2", "globex", 0, 0, 0, false, "ACTIVE");
+    account("acc_g1", "globex", 1000, 0, 0, false, AccountStatus.ACTIVE);
+    account("acc_g2", "globex", 0, 0, 0, false, AccountStatus.ACTIVE);
     assertThat(book.apply(one(caller("globex", "k1", "h1", TELLER_SCOPES), item("acc_g1", "acc_g2", 1))).status())
         .isEqualTo(201);
   }
@@ -332,6 +339,7 @@ class LedgerBookTest {
     assertRefused(book.apply(one(hold("acc_a", "acc_b", 691, null))), ErrorCode.INSUFFICIENT_FUNDS);
     assertThat(auditActions()).containsExactly("TRANSFER_REJECTED", "TRANSFER_PENDING", "TRANSFER_PENDING",
         "TRANSFER_REJECTED");
+    book.checkInvariants();
   }
 
   @Test
@@ -349,8 +357,8 @@ class LedgerBookTest {
 
   private TransferState pending(String id, String debit, String credit, long amount, Instant expiresAt,
       JsonObject risk) {
-    TransferState t = new TransferState(id, "acme", debit, credit, amount, "EUR", "PENDING", null, new JsonObject(),
-        risk, NOW.minusSeconds(60), expiresAt, "PENDING");
+    TransferState t = new TransferState(id, "acme", debit, credit, amount, "EUR", TransferMode.PENDING, null,
+        new JsonObject(), risk, NOW.minusSeconds(60), expiresAt, TransferStatus.PENDING);
     transfers.put(id, t);
     accounts.get(debit).pending += amount;
     return t;
@@ -372,6 +380,7 @@ class LedgerBookTest {
     assertThat(book.updated()).hasSize(1);
     assertRefused(book.apply(new Settle(caller(null, null), "trf_1", true, null)), ErrorCode.INVALID_STATE);
     assertRefused(book.apply(new Settle(caller(null, null), "trf_1", false, null)), ErrorCode.INVALID_STATE);
+    book.checkInvariants();
   }
 
   @Test
@@ -385,6 +394,7 @@ class LedgerBookTest {
     assertThat(a.pending).isZero();
     assertThat(a.posted).isEqualTo(1000);
     assertThat(book.entries()).isEmpty();
+    book.checkInvariants();
   }
 
   @Test
@@ -407,6 +417,7 @@ class LedgerBookTest {
     assertThat(book.apply(new Settle(caller("acme", null, null, riskAdmin), "trf_review", true, null)).status())
         .isEqualTo(200);
     assertThat(accounts.get("acc_a").pending).isEqualTo(200);
+    book.checkInvariants();
   }
 
   @Test
@@ -425,6 +436,7 @@ class LedgerBookTest {
     assertThat(a.pending).isEqualTo(50);
     assertThat(book.audit()).hasSize(1);
     assertThat(book.audit().get(0).actor()).isEqualTo("system");
+    book.checkInvariants();
   }
 
   /**
@@ -439,7 +451,7 @@ class LedgerBookTest {
     long total = 0;
     for (int i = 0; i < n; i++) {
       long start = random.nextInt(5000);
-      account("acc_" + i, "acme", start, 0, i % 3 == 0 ? 1000 : 0, i == 0, "ACTIVE");
+      account("acc_" + i, "acme", start, 0, i % 3 == 0 ? 1000 : 0, i == 0, AccountStatus.ACTIVE);
       total += start;
     }
     book();
@@ -478,5 +490,73 @@ class LedgerBookTest {
       assertThat(debits.get(t.id)).isEqualTo(t.amount);
       assertThat(credits.get(t.id)).isEqualTo(t.amount);
     }
+    book.checkInvariants();
+  }
+
+  // The invariants asserted once a group is decided: a book that broke one must not be written.
+
+  @Test
+  void aPostingWithoutItsCreditEntryBreaksAnInvariant() {
+    account("acc_a", 1000);
+    account("acc_b", 0);
+    book().apply(one(item("acc_a", "acc_b", 300)));
+    book.entries().remove(1);
+    assertBroken("transfer " + book.created().get(0).id + " posted 300, not as one debit and one credit entry");
+  }
+
+  @Test
+  void postedMoneyThatCameFromNowhereBreaksAnInvariant() {
+    account("acc_a", 1000);
+    AccountState b = account("acc_b", 0);
+    book().apply(one(item("acc_a", "acc_b", 300)));
+    b.posted += 1;
+    assertBroken("the posted balances in EUR changed by 1 in sum, not 0");
+  }
+
+  @Test
+  void aBalanceThatMovedOtherwiseThanItsEntriesBreaksAnInvariant() {
+    AccountState a = account("acc_a", 1000);
+    AccountState b = account("acc_b", 0);
+    book().apply(one(item("acc_a", "acc_b", 300)));
+    a.posted -= 1;
+    b.posted += 1;
+    assertThatThrownBy(book::checkInvariants).isInstanceOf(BrokenInvariant.class)
+        .hasMessageMatching("account acc_(a: posted changed by -301, its entries by -300"
+            + "|b: posted changed by 301, its entries by 300)");
+  }
+
+  @Test
+  void pendingThatDoesNotFollowTheHoldsBreaksAnInvariant() {
+    AccountState a = account("acc_a", 1000);
+    account("acc_b", 0);
+    book().apply(one(hold("acc_a", "acc_b", 300, null)));
+    a.pending -= 100;
+    assertBroken("account acc_a: pending changed by 200, its holds by 300");
+  }
+
+  @Test
+  void aHoldThatPendingNeverCarriedCannotBeReleasedBelowZero() {
+    account("acc_a", 1000);
+    account("acc_b", 0);
+    // an inconsistent input: a PENDING transfer that the account's pending does not carry
+    transfers.put("trf_lost", new TransferState("trf_lost", "acme", "acc_a", "acc_b", 100, "EUR", TransferMode.PENDING,
+        null, new JsonObject(), approve(), NOW.minusSeconds(60), NOW.plusSeconds(60), TransferStatus.PENDING));
+    assertThat(book().apply(new Settle(caller(null, null), "trf_lost", false, null)).status()).isEqualTo(200);
+    assertBroken("account acc_a: pending -100 is negative");
+  }
+
+  @Test
+  void aPostingThatLeavesAnAccountBelowItsLimitBreaksAnInvariant() {
+    // an inconsistent input: available is already below the limit, and posting the hold keeps it there
+    AccountState a = account("acc_a", "acme", -50, 0, 0, false, AccountStatus.ACTIVE);
+    account("acc_b", 0);
+    pending("trf_1", "acc_a", "acc_b", 100, NOW.plusSeconds(60), approve());
+    assertThat(book().apply(new Settle(caller(null, null), "trf_1", true, null)).status()).isEqualTo(200);
+    assertThat(a.available()).isEqualTo(-150);
+    assertBroken("account acc_a: available -150 is below its overdraft limit of 0");
+  }
+
+  private void assertBroken(String invariant) {
+    assertThatThrownBy(book::checkInvariants).isInstanceOf(BrokenInvariant.class).hasMessageContaining(invariant);
   }
 }

@@ -3,9 +3,15 @@ package fincloud.payments;
 import static fincloud.payments.LedgerFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import fincloud.payments.LedgerCommand.Create;
+import fincloud.payments.LedgerCommand.Settle;
 import fincloud.shared.Answer;
 import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceException;
 import fincloud.testkit.NodeExtension;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
@@ -17,6 +23,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * Batches inside the ledger writer's group commit, made deterministic: with one group in flight,
@@ -120,13 +128,62 @@ class LedgerWriterGroupTest {
     ledger.assertBalance(a, 90, 0);
   }
 
-  /** Submits the commands in one go on an event loop to a writer with one group in flight. */
+  /**
+   * A command whose decision breaks a ledger invariant (here it voids a hold that its account's
+   * pending never carried, which would leave pending negative) fails its group before anything is
+   * written; the group's commands are then tried one by one, so its neighbours commit and it alone
+   * is answered 503, logged as an error.
+   */
+  @Test
+  void aCommandThatBreaksAnInvariantIsAnswered503WhileItsNeighboursCommit() {
+    String a = ledger.funded("USD", 100);
+    String b = ledger.open("USD");
+    String c = ledger.open("USD");
+    String lost = "trf_lost_" + key().replace("-", "");
+    pool.preparedQuery("INSERT INTO transfers (id, tenant, debit_account_id, credit_account_id, amount, currency, "
+        + "mode, status, created_at, expires_at) VALUES ($1, 'acme', $2, $3, 30, 'USD', 'PENDING', 'PENDING', now(), "
+        + "now() + interval '1 day')").execute(Tuple.of(lost, a, b)).await();
+    List<Integer> groups = Collections.synchronizedList(new ArrayList<>());
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger writerLog = (Logger) LoggerFactory.getLogger(LedgerWriter.class);
+    writerLog.addAppender(log);
+    List<Answer> answers;
+    try {
+      answers = submitTogether(500, groups, List.of(
+          create(item(a, b, 10)),
+          new Settle(caller(key(), System.currentTimeMillis()), lost, false, null),
+          create(item(a, c, 20)),
+          create(item(b, c, 5))));
+    } finally {
+      writerLog.detachAppender(log);
+    }
+
+    assertThat(answers.stream().map(Answer::status)).containsExactly(201, 503, 201, 201);
+    assertThat(answers.get(1).body().getString("code")).isEqualTo("UNAVAILABLE");
+    // the first alone, then the failed group of three again one by one: two of them commit
+    assertThat(groups).containsExactly(1, 1, 1);
+    ledger.assertBalance(a, 70, 0);
+    ledger.assertBalance(b, 5, 0);
+    ledger.assertBalance(c, 25, 0);
+    assertThat(ledger.transferById(lost).getString("status")).isEqualTo("PENDING");
+    assertThat(log.list).filteredOn(e -> e.getLevel() == Level.ERROR).singleElement().satisfies(e ->
+        assertThat(e.getThrowableProxy().getMessage()).isEqualTo("account " + a + ": pending -30 is negative"));
+  }
+
+  /**
+   * Submits the commands in one go on an event loop to a writer with one group in flight; a command
+   * the writer fails is answered as the payments service answers it.
+   */
   private static List<Answer> submitTogether(int maxGroup, List<Integer> groups, List<LedgerCommand> commands) {
     Context context = vertx.getOrCreateContext();
     Promise<List<Answer>> all = Promise.promise();
     context.runOnContext(v -> {
       LedgerWriter writer = new LedgerWriter(pool, maxGroup, 1, 1000, (size, nanos) -> groups.add(size));
-      List<Future<Answer>> answers = commands.stream().map(writer::submit).toList();
+      List<Future<Answer>> answers = commands.stream().map(command -> writer.submit(command)
+          .recover(failure -> failure instanceof ServiceException refusal
+              ? Future.succeededFuture(refusal.toAnswer(command.caller().requestId()))
+              : Future.failedFuture(failure))).toList();
       Future.all(answers).map(done -> answers.stream().map(Future::result).toList())
           .eventually(writer::close).onComplete(all);
     });
@@ -143,6 +200,6 @@ class LedgerWriterGroupTest {
   }
 
   private static TransferItem item(String debit, String credit, long amount) {
-    return new TransferItem(debit, credit, amount, "USD", "IMMEDIATE", null, null, new JsonObject(), null);
+    return new TransferItem(debit, credit, amount, "USD", TransferMode.IMMEDIATE, null, null, new JsonObject(), null);
   }
 }
