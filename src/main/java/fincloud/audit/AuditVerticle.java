@@ -1,20 +1,16 @@
 package fincloud.audit;
 
-import fincloud.bus.BusReply;
+import fincloud.bus.ServiceConsumers;
 import fincloud.shared.Addresses;
-import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
-import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
-import java.util.function.BiFunction;
 
 /**
  * The audit service: runs the sealer (outbox rows into per-tenant hash chains, see {@link Sealer})
@@ -24,32 +20,30 @@ import java.util.function.BiFunction;
  */
 public class AuditVerticle extends VerticleBase {
   private Sealer sealer;
+  private ServiceConsumers consumers;
 
   @Override
   public Future<?> start() {
     AuditSettings settings = AuditSettings.from(config());
     Pool pool = DatabasePool.create(vertx, config());
     Pool sealing = sealerPool(vertx, config().getString("FINCLOUD_PG_URL"), settings);
+    consumers = new ServiceConsumers(vertx);
     return vertx.executeBlocking(() -> CheckpointKeys.load(config())).compose(keys -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE);
       AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
       return Future.all(List.of(
-          on(Addresses.AUDIT_EVENTS, queries::events),
-          on(Addresses.AUDIT_VERIFY, queries::verify),
-          on(Addresses.AUDIT_KEYS, queries::keys),
-          on(Addresses.AUDIT_RANGE, queries::range)));
+          consumers.on(Addresses.AUDIT_EVENTS, queries::events),
+          consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
+          consumers.on(Addresses.AUDIT_KEYS, queries::keys),
+          consumers.on(Addresses.AUDIT_RANGE, queries::range)));
     }).onSuccess(listening -> sealer.start());
   }
 
+  /** Stops taking reads first (consumers unregistered), finishes those it has, then the sealer. */
   @Override
   public Future<?> stop() {
-    return sealer == null ? Future.succeededFuture() : sealer.stop();
-  }
-
-  private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
-        Future.succeededFuture(message).compose(m ->
-            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+    Future<Void> drained = consumers == null ? Future.succeededFuture() : consumers.stopAndDrain();
+    return drained.transform(done -> sealer == null ? Future.succeededFuture() : sealer.stop());
   }
 
   /**

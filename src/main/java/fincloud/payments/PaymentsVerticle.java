@@ -20,6 +20,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,7 +119,7 @@ public class PaymentsVerticle extends VerticleBase {
       if (declined != null && scores.fallback()) {
         return refusedByFallback(caller, items, batch, declined);
       }
-      List<TransferItem> withRisk = new java.util.ArrayList<>(items);
+      List<TransferItem> withRisk = new ArrayList<>(items);
       for (int i = 0; i < scores.decisions().size(); i++) {
         withRisk.set(i, items.get(i).withRisk(scores.decisions().get(i)));
       }

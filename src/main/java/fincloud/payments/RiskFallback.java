@@ -1,6 +1,7 @@
 package fincloud.payments;
 
-import io.vertx.core.json.JsonArray;
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,8 @@ final class RiskFallback {
   }
 
   /** One decision per item. */
-  List<JsonObject> decide(List<TransferItem> items) {
-    List<JsonObject> decisions = new ArrayList<>(items.size());
+  List<RiskScore> decide(List<TransferItem> items) {
+    List<RiskScore> decisions = new ArrayList<>(items.size());
     for (TransferItem item : items) {
       decisions.add(approves(item) ? approve() : decline());
     }
@@ -50,17 +51,14 @@ final class RiskFallback {
     return currency != null && currency.equals(item.currency()) && item.amount() < below;
   }
 
-  private static JsonObject approve() {
-    return new JsonObject().put("decision", "APPROVE").put("score", 0).put("reasons", new JsonArray())
-        .put("fallback", true);
+  private static RiskScore approve() {
+    return RiskScore.ofFallback(Decision.APPROVE, 0, List.of());
   }
 
-  private JsonObject decline() {
+  private RiskScore decline() {
     String message = currency == null
         ? "risk scoring is unavailable and the fallback declines every transfer"
         : "risk scoring is unavailable and the fallback approves only transfers below " + below + " " + currency;
-    return new JsonObject().put("decision", "DECLINE").put("score", 100).put("reasons", new JsonArray()
-        .add(new JsonObject().put("ruleId", "fallback").put("type", "FALLBACK").put("message", message)))
-        .put("fallback", true);
+    return RiskScore.ofFallback(Decision.DECLINE, 100, List.of(new RiskScore.Reason("fallback", "FALLBACK", message)));
   }
 }
