@@ -177,7 +177,8 @@ public class GatewayVerticle extends VerticleBase {
    * reach them).
    */
   private Route authorized(Router router, ApiRoute endpoint) {
-    Route route = router.route(endpoint.method(), endpoint.path()).handler(new HeaderAuthorization(admission, endpoint));
+    Route route = router.route(endpoint.method(), endpoint.path())
+        .handler(new HeaderAuthorization(admission, endpoint));
     if (endpoint.readsBody()) {
       route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()));
     }
