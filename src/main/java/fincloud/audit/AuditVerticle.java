@@ -1,21 +1,18 @@
 package fincloud.audit;
 
-import fincloud.bus.BusReply;
+import fincloud.bus.ServiceConsumers;
 import fincloud.shared.Addresses;
-import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
-import java.util.function.BiFunction;
 
 /**
  * The audit service: runs the sealer (outbox rows into per-tenant hash chains, see {@link Sealer})
@@ -27,6 +24,7 @@ public class AuditVerticle extends VerticleBase {
   private final AuditSettings settings;
   private final PoolSettings database;
   private Sealer sealer;
+  private ServiceConsumers consumers;
 
   public AuditVerticle(AuditSettings settings, PoolSettings database) {
     this.settings = settings;
@@ -37,26 +35,23 @@ public class AuditVerticle extends VerticleBase {
   public Future<?> start() {
     Pool pool = DatabasePool.create(vertx, database);
     Pool sealing = sealerPool(vertx, database.pgUrl(), settings);
+    consumers = new ServiceConsumers(vertx);
     return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE);
       AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
       return Future.all(List.of(
-          on(Addresses.AUDIT_EVENTS, queries::events),
-          on(Addresses.AUDIT_VERIFY, queries::verify),
-          on(Addresses.AUDIT_KEYS, queries::keys),
-          on(Addresses.AUDIT_RANGE, queries::range)));
+          consumers.on(Addresses.AUDIT_EVENTS, queries::events),
+          consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
+          consumers.on(Addresses.AUDIT_KEYS, queries::keys),
+          consumers.on(Addresses.AUDIT_RANGE, queries::range)));
     }).onSuccess(listening -> sealer.start());
   }
 
+  /** Stops taking reads first (consumers unregistered), finishes those it has, then the sealer. */
   @Override
   public Future<?> stop() {
-    return sealer == null ? Future.succeededFuture() : sealer.stop();
-  }
-
-  private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
-        Future.succeededFuture(message).compose(m ->
-            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+    Future<Void> drained = consumers == null ? Future.succeededFuture() : consumers.stopAndDrain();
+    return drained.transform(done -> sealer == null ? Future.succeededFuture() : sealer.stop());
   }
 
   /**

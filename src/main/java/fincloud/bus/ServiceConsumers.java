@@ -2,14 +2,17 @@ package fincloud.bus;
 
 import fincloud.shared.Answer;
 import fincloud.shared.RequestContext;
+import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The event-bus consumers of one service verticle instance, and the requests they are still
@@ -28,14 +31,40 @@ public final class ServiceConsumers {
     this.vertx = vertx;
   }
 
-  /** Registers {@code operation} at {@code address}; completes when the registration has. */
+  /** Registers {@code operation}, an API operation answered with an {@link Answer}, at {@code address}. */
   public Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
-      answering++;
+    return register(address, message -> {
       Future<Answer> answer = Future.succeededFuture(message).compose(m ->
           operation.apply(RequestContext.fromHeaders(m.headers()), m.body()));
       BusReply.answer(message, answer);
-      answer.onComplete(done -> answered());
+      return answer;
+    });
+  }
+
+  /**
+   * Registers {@code operation}, a request between services answered with a bare body, at
+   * {@code address}. A refusal fails the request with its HTTP status as the failure code (503
+   * for UNAVAILABLE), anything else with 500; the caller sees a {@code ReplyException}.
+   */
+  public Future<Void> onRequest(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    return register(address, message -> {
+      Future<JsonObject> answer = Future.succeededFuture(message).compose(m -> operation.apply(m.body()));
+      answer.onSuccess(message::reply).onFailure(failure -> message.fail(
+          failure instanceof ServiceException refusal ? refusal.code().status() : 500, failure.getMessage()));
+      return answer;
+    });
+  }
+
+  /** Registers {@code handler} for one-way messages (sent or published) at {@code address}. */
+  public Future<Void> onMessage(String address, Function<JsonObject, Future<?>> handler) {
+    return register(address, message -> Future.succeededFuture(message).compose(m -> handler.apply(m.body())));
+  }
+
+  /** Counts each message from its arrival until {@code handling} has completed, for the drain. */
+  private Future<Void> register(String address, Function<Message<JsonObject>, Future<?>> handling) {
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
+      answering++;
+      handling.apply(message).onComplete(done -> answered());
     });
     consumers.add(consumer);
     return consumer.completion();

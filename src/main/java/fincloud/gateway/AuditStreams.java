@@ -36,21 +36,26 @@ final class AuditStreams {
   static final long KEEP_ALIVE_MS = 15_000;
 
   private final Vertx vertx;
-  private final ApiHandler api;
+  private final RequestParser parser;
+  private final FailureAnswers failures;
+  private final long timeoutMs;
 
-  AuditStreams(Vertx vertx, ApiHandler api) {
+  /** @param timeoutMs how long one slice of the chain may take */
+  AuditStreams(Vertx vertx, RequestParser parser, FailureAnswers failures, long timeoutMs) {
     this.vertx = vertx;
-    this.api = api;
+    this.parser = parser;
+    this.failures = failures;
+    this.timeoutMs = timeoutMs;
   }
 
   /** {@code GET /v1/audit/export?from=&to=&since=&until=&tenant=}: the records, one JSON per line. */
   void export(RoutingContext ctx) {
-    api.admit(ctx, Routes.AUDIT_EXPORT)
-        .onFailure(refused -> HttpAnswers.send(ctx, api.refusal(ctx, refused)))
+    parser.parse(ctx, Routes.AUDIT_EXPORT)
+        .onFailure(refused -> HttpAnswers.send(ctx, failures.answer(ctx, refused)))
         .onSuccess(admitted -> export(ctx, admitted));
   }
 
-  private void export(RoutingContext ctx, ApiHandler.Admitted admitted) {
+  private void export(RoutingContext ctx, ServiceRequest admitted) {
     JsonObject query = params(ctx, "from", "to", "since", "until", "tenant").put("limit", PAGE);
     first(ctx, admitted, query).onSuccess(page -> {
       ctx.response().setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/x-ndjson");
@@ -60,12 +65,12 @@ final class AuditStreams {
 
   /** {@code GET /v1/audit/stream}: records as they are sealed, after {@code Last-Event-ID} or {@code ?after=}. */
   void follow(RoutingContext ctx) {
-    api.admit(ctx, Routes.AUDIT_STREAM)
-        .onFailure(refused -> HttpAnswers.send(ctx, api.refusal(ctx, refused)))
+    parser.parse(ctx, Routes.AUDIT_STREAM)
+        .onFailure(refused -> HttpAnswers.send(ctx, failures.answer(ctx, refused)))
         .onSuccess(admitted -> follow(ctx, admitted));
   }
 
-  private void follow(RoutingContext ctx, ApiHandler.Admitted admitted) {
+  private void follow(RoutingContext ctx, ServiceRequest admitted) {
     Long after;
     try {
       after = position(ctx);
@@ -88,10 +93,10 @@ final class AuditStreams {
   }
 
   /** The first slice, which also settles whether the caller may read the chain; null when refused. */
-  private Future<JsonObject> first(RoutingContext ctx, ApiHandler.Admitted admitted, JsonObject query) {
+  private Future<JsonObject> first(RoutingContext ctx, ServiceRequest admitted, JsonObject query) {
     return slice(admitted, query).transform(asked -> {
       if (asked.failed()) {
-        HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, ApiHandler.unavailable(asked.cause()));
+        HttpAnswers.problem(ctx, ErrorCode.UNAVAILABLE, FailureAnswers.unavailable(asked.cause()));
         return Future.failedFuture(asked.cause());
       }
       if (asked.result().isProblem()) {
@@ -102,7 +107,7 @@ final class AuditStreams {
     });
   }
 
-  private void exportPage(HttpServerResponse response, ApiHandler.Admitted admitted, JsonObject query,
+  private void exportPage(HttpServerResponse response, ServiceRequest admitted, JsonObject query,
       JsonObject page) {
     Buffer lines = Buffer.buffer();
     page.getJsonArray("items").forEach(item -> lines.appendString(((JsonObject) item).encode()).appendString("\n"));
@@ -124,10 +129,10 @@ final class AuditStreams {
     }));
   }
 
-  private Future<Answer> slice(ApiHandler.Admitted admitted, JsonObject query) {
+  private Future<Answer> slice(ServiceRequest admitted, JsonObject query) {
     return vertx.eventBus().<JsonObject>request(Addresses.AUDIT_RANGE,
             admitted.message().copy().put("query", query.copy()),
-            admitted.caller().toDeliveryOptions().setSendTimeout(api.timeoutMs()))
+            admitted.caller().toDeliveryOptions().setSendTimeout(timeoutMs))
         .map(BusReply::read);
   }
 
@@ -169,7 +174,7 @@ final class AuditStreams {
   private final class Follower {
     private final RoutingContext ctx;
     private final HttpServerResponse response;
-    private final ApiHandler.Admitted admitted;
+    private final ServiceRequest admitted;
     private final String tenant;
     private long lastSent;
     private boolean reading;
@@ -178,7 +183,7 @@ final class AuditStreams {
     private MessageConsumer<JsonObject> sealed;
     private long keepAlive = -1;
 
-    Follower(RoutingContext ctx, ApiHandler.Admitted admitted, String tenant, long lastSent) {
+    Follower(RoutingContext ctx, ServiceRequest admitted, String tenant, long lastSent) {
       this.ctx = ctx;
       this.response = ctx.response();
       this.admitted = admitted;

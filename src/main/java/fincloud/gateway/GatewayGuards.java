@@ -1,44 +1,39 @@
 package fincloud.gateway;
 
 import fincloud.bus.BusReply;
-import fincloud.shared.RequestDeadline;
+import fincloud.bus.ServiceCalls;
+import fincloud.shared.NodeMetrics;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 
 /**
- * The gateway's protections that belong to the node rather than to one event loop: the circuit
- * breakers, the in-flight bound, the body budget and the rate limits. The first gateway instance creates them and
- * leaves them in a local map, where the other instances of the node find them.
+ * The gateway's protections that belong to the node rather than to one event loop: the service
+ * calls with their circuit breakers, the in-flight bound, the body budget and the rate limits. The
+ * first gateway instance creates them and leaves them in a local map, where the other instances of
+ * the node find them.
  */
-record GatewayGuards(ServiceBreakers breakers, InFlightLimit inFlight, BodyBudget bodies, ClientRateLimits rateLimits,
+record GatewayGuards(ServiceCalls calls, InFlightLimit inFlight, BodyBudget bodies, ClientRateLimits rateLimits,
     GatewayMetrics metrics) implements Shareable {
 
   private static final String MAP = "fincloud.gateway";
 
-  /** @param breaker the {@code gateway.breaker} section */
-  static GatewayGuards of(Vertx vertx, GatewaySettings settings, JsonObject breaker) {
+  static GatewayGuards of(Vertx vertx, GatewaySettings settings) {
     return vertx.sharedData().<String, GatewayGuards>getLocalMap(MAP)
-        .computeIfAbsent("guards", key -> create(vertx, settings, breaker));
-  }
-
-  private static GatewayGuards create(Vertx vertx, GatewaySettings settings, JsonObject breaker) {
-    GatewayMetrics metrics = new GatewayMetrics();
-    ServiceBreakers breakers = new ServiceBreakers(vertx, breaker, callTimeoutMs(breaker, settings.deadline()),
-        metrics);
-    Routes.ALL.forEach(route -> breakers.of(BusReply.service(route.address())));
-    BodyBudget bodies = new BodyBudget(settings.bodyBudget());
-    metrics.bodyBytes(bodies);
-    return new GatewayGuards(breakers, new InFlightLimit(settings.maxInFlight(), metrics), bodies,
-        new ClientRateLimits(settings.rateLimits()), metrics);
+        .computeIfAbsent("guards", key -> create(vertx, settings));
   }
 
   /**
-   * How long the gateway waits for one service call, its retries included (each attempt has its
-   * own, shorter timeout: {@code gateway.attemptTimeoutMs}): {@code gateway.breaker.timeoutMs},
-   * never more than the request deadline {@code FINCLOUD_REQUEST_TIMEOUT_MS}, which is its default.
+   * The gateway's calls to services follow {@code gateway.breaker} and
+   * {@code gateway.attemptTimeoutMs}; a call's deadline, its retries included, is
+   * {@code gateway.breaker.timeoutMs}, never more than the request deadline.
    */
-  static long callTimeoutMs(JsonObject breaker, RequestDeadline deadline) {
-    return Math.min(breaker.getLong("timeoutMs", deadline.ms()), deadline.ms());
+  private static GatewayGuards create(Vertx vertx, GatewaySettings settings) {
+    GatewayMetrics metrics = new GatewayMetrics();
+    ServiceCalls calls = new ServiceCalls(vertx, "gateway", settings.calls(), NodeMetrics.GATEWAY_CALLS);
+    Routes.ALL.forEach(route -> calls.watch(BusReply.service(route.address())));
+    BodyBudget bodies = new BodyBudget(settings.bodyBudget());
+    metrics.bodyBytes(bodies);
+    return new GatewayGuards(calls, new InFlightLimit(settings.maxInFlight(), metrics), bodies,
+        new ClientRateLimits(settings.rateLimits()), metrics);
   }
 }

@@ -6,14 +6,14 @@ import fincloud.shared.NodeMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gateway's meters, next to the HTTP, event-bus and pool meters that Vert.x keeps itself:
- * breaker states, refusals of its own (rate limits, overload, open breakers), requests in flight, body bytes held,
+ * The gateway's meters, next to the HTTP, event-bus and pool meters that Vert.x keeps itself and
+ * those of its service calls ({@link fincloud.bus.ServiceCalls}):
+ * refusals of its own (rate limits, overload), requests in flight, body bytes held,
  * and transfers by outcome and code as the clients saw them.
  */
 final class GatewayMetrics {
@@ -37,26 +37,6 @@ final class GatewayMetrics {
     Gauge.builder("fincloud.gateway.body.bytes", budget, BodyBudget::heldBytes).baseUnit("bytes")
         .description("Bytes of request bodies reserved on this node (gateway.bodyBudget)").strongReference(true)
         .register(registry);
-  }
-
-  void breaker(String service, CircuitBreaker breaker) {
-    Gauge.builder("fincloud.gateway.breaker.state", breaker, b -> switch (b.state()) {
-          case CLOSED -> 0;
-          case HALF_OPEN -> 1;
-          case OPEN -> 2;
-        })
-        .description("Circuit breaker of a downstream service: 0 closed, 1 half-open, 2 open")
-        .tag("service", service).strongReference(true).register(registry);
-    rejected(service);
-  }
-
-  void shortCircuited(String service) {
-    rejected(service).increment();
-  }
-
-  private Counter rejected(String service) {
-    return Counter.builder("fincloud.gateway.breaker.rejected").description("Requests refused at once by an open breaker")
-        .tag("service", service).register(registry);
   }
 
   void rateLimited(String clientId) {

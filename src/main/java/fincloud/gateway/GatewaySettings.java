@@ -1,5 +1,6 @@
 package fincloud.gateway;
 
+import fincloud.bus.CallPolicy;
 import fincloud.shared.ConfigSection;
 import fincloud.shared.RequestDeadline;
 import java.util.Collections;
@@ -16,13 +17,13 @@ import java.util.Map;
  * @param maxInFlight API requests one node works on at once
  * @param idleTimeoutSeconds a connection silent both ways this long is closed
  * @param requestReadTimeoutMs time for a new connection's first headers, and for a request's body
- * @param attemptTimeoutMs one attempt of a retriable service call
+ * @param calls the deadline, retries and circuit breakers of the gateway's calls to services
  * @param jwks the external identity provider, or null without {@code FINCLOUD_JWKS_URL}
  * @param tls the certificate and key of HTTPS, or null for plain HTTP
  * @param instances gateway verticles on one node, or null for one per core
  */
 public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long idleTimeoutSeconds,
-    long requestReadTimeoutMs, long attemptTimeoutMs, BodyBudgetBytes bodyBudget, RateLimits rateLimits,
+    long requestReadTimeoutMs, CallPolicy calls, BodyBudgetBytes bodyBudget, RateLimits rateLimits,
     Tokens tokens, Jwks jwks, Tls tls, List<ClientRegistry.Client> clients, Integer instances) {
 
   /** {@code gateway.bodyBudget}: request-body bytes held at once by the node, and by one client. */
@@ -66,7 +67,7 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
         gateway.integer("maxInFlight", 1, 1_000_000),
         gateway.longInteger("idleTimeoutSeconds", 1, 86_400),
         gateway.longInteger("requestReadTimeoutMs", 1, 3_600_000),
-        gateway.longInteger("attemptTimeoutMs", 1, 600_000),
+        CallPolicy.from(gateway, RequestDeadline.from(root).ms()),
         bodyBudget(gateway.section("bodyBudget")),
         rateLimits(gateway.section("rateLimits")),
         tokens,

@@ -40,7 +40,9 @@ public class GatewayVerticle extends VerticleBase {
   private final PoolSettings database;
   private Pool pool;
   private HttpServer server;
+  private HeaderAdmission admission;
   private ApiHandler api;
+  private AuditStreams auditStreams;
   private GatewayGuards guards;
   private TokenVerifier.External external;
   private Router router;
@@ -54,10 +56,8 @@ public class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    // gateway.breaker is read with the other call policies, from the raw configuration
-    JsonObject breaker = config().getJsonObject("gateway", new JsonObject()).getJsonObject("breaker", new JsonObject());
     pool = DatabasePool.create(vertx, database);
-    guards = GatewayGuards.of(vertx, settings, breaker);
+    guards = GatewayGuards.of(vertx, settings);
     deadlines = new ReadDeadlines(vertx, settings.requestReadTimeoutMs(), settings.idleTimeoutSeconds() * 1000);
     external = GatewayKeys.external(vertx, settings.jwks());
     if (external != null) {
@@ -70,9 +70,8 @@ public class GatewayVerticle extends VerticleBase {
     AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, settings.tokens()).map(keys -> {
-          api = new ApiHandler(vertx, settings, breaker, new RequestSchemas(openApi),
-              keys.verifier(settings.tokens(), external), guards, authFailures);
-          return new TokenEndpoint(vertx, clients, keys.issuer(settings.tokens()), api.authFailures());
+          phases(new RequestSchemas(openApi), keys.verifier(settings.tokens(), external), authFailures);
+          return new TokenEndpoint(vertx, clients, keys.issuer(settings.tokens()), authFailures);
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .invalidRequestHandler(new MalformedRequests())
@@ -88,6 +87,15 @@ public class GatewayVerticle extends VerticleBase {
       external.keys().close();
     }
     return server == null ? Future.succeededFuture() : server.shutdown(5, TimeUnit.SECONDS);
+  }
+
+  /** An API request's phases: admission on the headers, parsing, the service call. */
+  private void phases(RequestSchemas schemas, TokenVerifier verifier, AuthFailures authFailures) {
+    FailureAnswers failures = new FailureAnswers(guards.calls().policy().retryAfterSeconds());
+    RequestParser parser = new RequestParser(schemas);
+    admission = new HeaderAdmission(verifier, guards, authFailures, failures);
+    api = new ApiHandler(parser, new ServiceForwarder(guards.calls()), failures, guards.metrics());
+    auditStreams = new AuditStreams(vertx, parser, failures, guards.calls().policy().timeoutMs());
   }
 
   /** The routes this instance serves (for the test that holds them against openapi.yaml). */
@@ -130,7 +138,6 @@ public class GatewayVerticle extends VerticleBase {
     // the requests it holds at its work bound hold 32 MiB at most.
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(8 * 1024))
         .handler(guards.inFlight()).handler(tokens::handle);
-    AuditStreams auditStreams = new AuditStreams(vertx, api);
     authorized(router, Routes.AUDIT_EXPORT).handler(auditStreams::export);
     authorized(router, Routes.AUDIT_STREAM).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
@@ -172,7 +179,8 @@ public class GatewayVerticle extends VerticleBase {
    * reach them).
    */
   private Route authorized(Router router, ApiRoute endpoint) {
-    Route route = router.route(endpoint.method(), endpoint.path()).handler(new HeaderAuthorization(api, endpoint));
+    Route route = router.route(endpoint.method(), endpoint.path())
+        .handler(new HeaderAuthorization(admission, endpoint));
     if (endpoint.readsBody()) {
       route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()));
     }
@@ -198,11 +206,11 @@ public class GatewayVerticle extends VerticleBase {
         NodeState.draining(vertx) ? Status.KO() : Status.OK()));
     // listed, never failing: an open breaker has a fallback, the node still serves
     checks.register("payments-breakers", promise -> promise.complete(Status.OK(new JsonObject(
-        NodeState.breakers(vertx)))));
+        NodeState.breakers(vertx, "payments")))));
     checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
-    checks.register("breakers", promise -> promise.complete(Status.OK(guards.breakers().states())));
+    checks.register("breakers", promise -> promise.complete(Status.OK(guards.calls().states())));
     if (node.clustered()) {
       checks.register("cluster", 2000, promise -> vertx.eventBus()
           .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))

@@ -133,7 +133,7 @@ public final class Node {
     return switch (role) {
       case "gateway" -> () -> new GatewayVerticle(config.identity(), config.gateway(), database);
       case "accounts" -> () -> new AccountsVerticle(database);
-      case "payments" -> () -> new PaymentsVerticle(config.ledger(), database, clock);
+      case "payments" -> () -> new PaymentsVerticle(config.ledger(), config.riskCalls(), database, clock);
       case "risk" -> () -> new RiskVerticle(config.risk(), database);
       case "audit" -> () -> new AuditVerticle(config.audit(), database);
       default -> throw new IllegalArgumentException(role);

@@ -3,6 +3,7 @@ package fincloud.node;
 import fincloud.audit.AuditSettings;
 import fincloud.gateway.GatewaySettings;
 import fincloud.payments.LedgerSettings;
+import fincloud.payments.RiskClientSettings;
 import fincloud.risk.RiskSettings;
 import fincloud.shared.ConfigSection;
 import fincloud.shared.InvalidSettingException;
@@ -17,8 +18,7 @@ import java.util.Set;
 /**
  * The node's configuration, read and checked once at start-up, before anything starts: every
  * section becomes the typed settings of the roles that use it, and a missing or bad value stops the
- * start with an {@link InvalidSettingException} that names its key (README.md, Configuration). The merged JSON is kept only
- * for the call policies (timeouts, breakers, fallback), which {@code fincloud.bus} reads itself.
+ * start with an {@link InvalidSettingException} that names its key (README.md, Configuration).
  */
 public final class NodeConfig {
   public static final List<String> ALL_ROLES = List.of("gateway", "accounts", "payments", "risk", "audit");
@@ -34,6 +34,7 @@ public final class NodeConfig {
   private final GatewaySettings gateway;
   private final LedgerSettings ledger;
   private final RiskSettings risk;
+  private final RiskClientSettings riskCalls;
   private final AuditSettings audit;
 
   /** @param json the merged configuration (defaults, file, environment) */
@@ -51,29 +52,7 @@ public final class NodeConfig {
     ledger = LedgerSettings.from(root.section("ledger"));
     risk = RiskSettings.from(root.section("risk"));
     audit = AuditSettings.from(root.section("audit"), identity.dataDir());
-    checkCallPolicies(root);
-  }
-
-  /**
-   * The call policies (gateway.breaker; risk's timeout, breaker and fallback) are read from the
-   * JSON by the classes that make the calls; checked here too, so that a bad one stops the start
-   * like any other value.
-   */
-  private static void checkCallPolicies(ConfigSection root) {
-    ConfigSection breaker = root.section("gateway").section("breaker");
-    breaker.integer("maxFailures", 1, 1_000);
-    breaker.longInteger("timeoutMs", 1, 600_000);
-    breaker.longInteger("resetTimeoutMs", 1, 3_600_000);
-    breaker.longInteger("failureWindowMs", 1, 3_600_000);
-    ConfigSection risk = root.section("risk");
-    risk.longInteger("timeoutMs", 1, 600_000);
-    risk.section("breaker").integer("maxFailures", 1, 1_000);
-    risk.section("breaker").longInteger("resetTimeoutMs", 1, 3_600_000);
-    ConfigSection fallback = risk.section("fallback");
-    if (fallback.oneOf("mode", List.of("DECLINE", "APPROVE_BELOW")).equals("APPROVE_BELOW")) {
-      fallback.text("currency");
-      fallback.longInteger("amount", 1, Long.MAX_VALUE);
-    }
+    riskCalls = RiskClientSettings.from(root);
   }
 
   private static Set<String> roles(ConfigSection root) {
@@ -133,6 +112,11 @@ public final class NodeConfig {
 
   public LedgerSettings ledger() {
     return ledger;
+  }
+
+  /** How payments calls risk, and its fallback. */
+  public RiskClientSettings riskCalls() {
+    return riskCalls;
   }
 
   public RiskSettings risk() {

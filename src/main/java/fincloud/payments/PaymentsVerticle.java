@@ -21,6 +21,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,6 +40,7 @@ public class PaymentsVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentsVerticle.class);
 
   private final LedgerSettings ledger;
+  private final RiskClientSettings riskCalls;
   private final PoolSettings database;
   private Pool pool;
   private LedgerWriter writer;
@@ -52,8 +54,9 @@ public class PaymentsVerticle extends VerticleBase {
   private final Clock clock;
 
   /** @param clock decides when holds expire; a test moves it forward instead of waiting */
-  public PaymentsVerticle(LedgerSettings ledger, PoolSettings database, Clock clock) {
+  public PaymentsVerticle(LedgerSettings ledger, RiskClientSettings riskCalls, PoolSettings database, Clock clock) {
     this.ledger = ledger;
+    this.riskCalls = riskCalls;
     this.database = database;
     this.clock = clock;
   }
@@ -65,7 +68,7 @@ public class PaymentsVerticle extends VerticleBase {
     writer = new LedgerWriter(pool, ledger.maxGroup(), ledger.maxInFlightGroups(), ledger.maxQueue(),
         metrics::committed, clock);
     metrics.watch(writer);
-    risk = new RiskClient(vertx, config().getJsonObject("risk", new JsonObject()));
+    risk = new RiskClient(vertx, riskCalls);
     consumers = new ServiceConsumers(vertx);
     sweepTimer = vertx.setPeriodic(ledger.expiryIntervalMs(), id -> sweepExpiredHolds());
     return Future.all(List.of(
@@ -128,7 +131,7 @@ public class PaymentsVerticle extends VerticleBase {
       if (declined != null && scores.fallback()) {
         return refusedByFallback(caller, items, batch, declined);
       }
-      List<TransferItem> withRisk = new java.util.ArrayList<>(items);
+      List<TransferItem> withRisk = new ArrayList<>(items);
       for (int i = 0; i < scores.decisions().size(); i++) {
         withRisk.set(i, items.get(i).withRisk(scores.decisions().get(i)));
       }

@@ -1,7 +1,8 @@
 package fincloud.payments;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
+import fincloud.shared.ConfigSection;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +13,7 @@ import java.util.List;
  * below that amount go ahead, the rest are declined). Every decision it makes says
  * {@code "fallback": true}; it takes no velocity slot, so velocity limits do not hold while it decides.
  */
-final class RiskFallback {
+public final class RiskFallback {
   private final String currency;
   private final long below;
 
@@ -21,25 +22,17 @@ final class RiskFallback {
     this.below = below;
   }
 
-  static RiskFallback from(JsonObject config) {
-    String mode = config == null ? "DECLINE" : config.getString("mode", "DECLINE");
-    return switch (mode) {
-      case "DECLINE" -> new RiskFallback(null, 0);
-      case "APPROVE_BELOW" -> {
-        String currency = config.getString("currency");
-        Long amount = config.getLong("amount");
-        if (currency == null || amount == null || amount < 1) {
-          throw new IllegalArgumentException("risk.fallback APPROVE_BELOW needs a currency and an amount >= 1");
-        }
-        yield new RiskFallback(currency, amount);
-      }
-      default -> throw new IllegalArgumentException("risk.fallback.mode must be DECLINE or APPROVE_BELOW, not " + mode);
+  /** The {@code risk.fallback} section; a bad value is refused naming its key. */
+  static RiskFallback from(ConfigSection fallback) {
+    return switch (fallback.oneOf("mode", List.of("DECLINE", "APPROVE_BELOW"))) {
+      case "APPROVE_BELOW" -> new RiskFallback(fallback.text("currency"), fallback.longInteger("amount", 1, Long.MAX_VALUE));
+      default -> new RiskFallback(null, 0);
     };
   }
 
   /** One decision per item. */
-  List<JsonObject> decide(List<TransferItem> items) {
-    List<JsonObject> decisions = new ArrayList<>(items.size());
+  List<RiskScore> decide(List<TransferItem> items) {
+    List<RiskScore> decisions = new ArrayList<>(items.size());
     for (TransferItem item : items) {
       decisions.add(approves(item) ? approve() : decline());
     }
@@ -50,17 +43,14 @@ final class RiskFallback {
     return currency != null && currency.equals(item.currency()) && item.amount() < below;
   }
 
-  private static JsonObject approve() {
-    return new JsonObject().put("decision", "APPROVE").put("score", 0).put("reasons", new JsonArray())
-        .put("fallback", true);
+  private static RiskScore approve() {
+    return RiskScore.ofFallback(Decision.APPROVE, 0, List.of());
   }
 
-  private JsonObject decline() {
+  private RiskScore decline() {
     String message = currency == null
         ? "risk scoring is unavailable and the fallback declines every transfer"
         : "risk scoring is unavailable and the fallback approves only transfers below " + below + " " + currency;
-    return new JsonObject().put("decision", "DECLINE").put("score", 100).put("reasons", new JsonArray()
-        .add(new JsonObject().put("ruleId", "fallback").put("type", "FALLBACK").put("message", message)))
-        .put("fallback", true);
+    return RiskScore.ofFallback(Decision.DECLINE, 100, List.of(new RiskScore.Reason("fallback", "FALLBACK", message)));
   }
 }

@@ -1,5 +1,7 @@
 package fincloud.payments;
 
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
 import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.RequestContext;
@@ -45,13 +47,14 @@ final class TransferChecks {
   }
 
   /** The first item that risk declines (or, in a batch, sends to review), or null. */
-  static Refusal firstRiskRefusal(List<JsonObject> decisions, boolean batch) {
+  static Refusal firstRiskRefusal(List<RiskScore> decisions, boolean batch) {
     for (int i = 0; i < decisions.size(); i++) {
-      String decision = decisions.get(i).getString("decision");
-      if (decision.equals("DECLINE") || (batch && decision.equals("REVIEW"))) {
-        return new Refusal(i, ErrorCode.RISK_DECLINED, batch && decision.equals("REVIEW")
+      RiskScore score = decisions.get(i);
+      boolean review = batch && score.decision() == Decision.REVIEW;
+      if (score.declined() || review) {
+        return new Refusal(i, ErrorCode.RISK_DECLINED, review
             ? "the transfer needs a risk review, which a batch cannot wait for" : "declined by risk rules",
-            new JsonObject().put("reasons", decisions.get(i).getJsonArray("reasons")));
+            new JsonObject().put("reasons", score.reasonsJson()));
       }
     }
     return null;

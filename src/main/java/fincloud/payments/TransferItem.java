@@ -1,10 +1,12 @@
 package fincloud.payments;
 
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
 import io.vertx.core.json.JsonObject;
 
 /**
  * One requested money movement, as validated by the gateway, with the risk decision it got
- * ({@code {"decision","score","reasons"}}, null before scoring).
+ * as it is kept on the transfer ({@link RiskScore#toJson()}, null before scoring).
  */
 public record TransferItem(String debitAccountId, String creditAccountId, long amount, String currency,
     TransferMode mode, Integer expiresInSeconds, String reference, JsonObject metadata, JsonObject risk) {
@@ -22,9 +24,13 @@ public record TransferItem(String debitAccountId, String creditAccountId, long a
         reference, metadata, decision);
   }
 
+  public TransferItem withRisk(RiskScore decision) {
+    return withRisk(decision.toJson());
+  }
+
   /** A hold is made when asked for, and when risk wants a human to look first. */
   boolean holds() {
-    return mode == TransferMode.PENDING || (risk != null && "REVIEW".equals(risk.getString("decision")));
+    return mode == TransferMode.PENDING || Decision.of(risk) == Decision.REVIEW;
   }
 
   /** The life of the hold: as asked, else an hour for a PENDING transfer, a day for a review. */

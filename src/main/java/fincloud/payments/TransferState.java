@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.bus.Decision;
 import fincloud.shared.Timestamps;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -56,7 +57,7 @@ final class TransferState {
   }
 
   boolean inReview() {
-    return risk != null && "REVIEW".equals(risk.getString("decision"));
+    return Decision.of(risk) == Decision.REVIEW;
   }
 
   boolean expired(Instant now) {

@@ -1,5 +1,6 @@
 package fincloud.risk;
 
+import fincloud.bus.ScoredTransfer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;

@@ -1,25 +1,31 @@
 package fincloud.risk;
 
-import fincloud.bus.BusReply;
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
+import fincloud.bus.RiskScores;
+import fincloud.bus.ScoreRequest;
+import fincloud.bus.ScoredTransfer;
+import fincloud.bus.ServiceConsumers;
+import fincloud.bus.VelocityRelease;
+import fincloud.bus.VelocitySlot;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.PoolSettings;
+import fincloud.shared.ErrorCode;
+import fincloud.shared.NodeMetrics;
 import fincloud.shared.RequestContext;
-import io.micrometer.core.instrument.MeterRegistry;
+import fincloud.shared.ServiceException;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +52,7 @@ public class RiskVerticle extends VerticleBase {
   private VelocityStore windows;
   private Timer scoring;
   private long pollTimer;
+  private ServiceConsumers consumers;
 
   public RiskVerticle(RiskSettings settings, PoolSettings database) {
     this.settings = settings;
@@ -56,10 +63,11 @@ public class RiskVerticle extends VerticleBase {
   public Future<?> start() {
     pool = DatabasePool.create(vertx, database, "fincloud-risk", settings.poolSize());
     ruleSets = new RuleSetCache(pool, settings.rulesMaxStaleMs());
+    consumers = new ServiceConsumers(vertx);
     // sub-millisecond buckets: the budget of scoring is a millisecond at p99
     scoring = Timer.builder("fincloud_risk_scoring").description("Time risk takes to score one request")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry());
+        .maximumExpectedValue(Duration.ofSeconds(10)).register(NodeMetrics.registry());
     return vertx.sharedData().<String, String>getAsyncMap(VELOCITY_MAP)
         .compose(map -> {
           windows = new VelocityStore(map);
@@ -68,78 +76,72 @@ public class RiskVerticle extends VerticleBase {
         .compose(loaded -> {
           pollTimer = vertx.setPeriodic(settings.rulesPollMs(), id -> ruleSets.checkVersions());
           return Future.all(List.of(
-              vertx.eventBus().<JsonObject>consumer(Addresses.RISK_SCORE, this::score).completion(),
-              vertx.eventBus().<JsonObject>consumer(Addresses.RISK_RELEASE, m -> release(m.body())).completion(),
-              vertx.eventBus().<JsonObject>consumer(Addresses.RISK_RULES_CHANGED, m -> ruleSets.install(
-                  RuleSetRepository.Stored.fromJson(m.body()))).completion(),
-              on(Addresses.RISK_RULES_GET, (caller, request) -> RuleSetRepository.current(pool, caller.tenant())
+              consumers.onRequest(Addresses.RISK_SCORE, request -> score(ScoreRequest.fromJson(request))
+                  .map(RiskScores::toJson)),
+              consumers.onMessage(Addresses.RISK_RELEASE, release -> release(VelocityRelease.fromJson(release))),
+              consumers.onMessage(Addresses.RISK_RULES_CHANGED, changed -> {
+                ruleSets.install(RuleSetRepository.Stored.fromJson(changed));
+                return Future.succeededFuture();
+              }),
+              consumers.on(Addresses.RISK_RULES_GET, (caller, request) -> RuleSetRepository.current(pool,
+                      caller.tenant())
                   .map(stored -> Answer.ok(new RuleSet(stored.version(), RuleSetParser.parse(stored.toJson()))
                       .toJson()))),
-              on(Addresses.RISK_RULES_PUT, this::replaceRules)));
+              consumers.on(Addresses.RISK_RULES_PUT, this::replaceRules)));
         });
   }
 
+  /** Stops taking requests first (consumers unregistered), then finishes those it has. */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
-    return pool.close();
-  }
-
-  private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> BusReply.answer(message,
-        Future.succeededFuture(message).compose(m ->
-            operation.apply(RequestContext.fromHeaders(m.headers()), m.body())))).completion();
+    return consumers.stopAndDrain().transform(drained -> pool.close());
   }
 
   // ---- scoring -------------------------------------------------------------------------------
 
   /** The decisions of one request, and the velocity slots taken for them. */
   private static final class Scoring {
-    final JsonArray decisions = new JsonArray();
-    final JsonArray reservations = new JsonArray();
+    final List<RiskScore> decisions = new ArrayList<>();
+    final List<VelocitySlot> reservations = new ArrayList<>();
     boolean refused;
   }
 
-  private record Outcome(Decision decision, JsonObject reservation) {
+  private record Outcome(RiskScore decision, VelocitySlot reservation) {
   }
 
   /**
    * Scores the items in order. In a batch the first item that is not approved refuses the whole
    * batch, so the rest are not scored (and take no velocity slot).
    */
-  private void score(Message<JsonObject> message) {
+  private Future<RiskScores> score(ScoreRequest request) {
     long started = System.nanoTime();
     if (ruleSets.stale()) {
-      message.fail(503, "the rule sets could not be checked for " + ruleSets.maxStaleMs()
-          + " ms; not scoring with a set that may be stale");
-      return;
+      return Future.failedFuture(new ServiceException(ErrorCode.UNAVAILABLE, "the rule sets could not be checked for "
+          + ruleSets.maxStaleMs() + " ms; not scoring with a set that may be stale"));
     }
-    JsonObject request = message.body();
-    String tenant = request.getString("tenant");
-    boolean batch = request.getBoolean("batch", false);
+    String tenant = request.tenant();
     RuleSet rules = ruleSets.get(tenant);
     Scoring result = new Scoring();
     Future<Void> chain = Future.succeededFuture();
-    for (Object item : request.getJsonArray("items")) {
-      ScoredTransfer transfer = ScoredTransfer.from((JsonObject) item);
+    for (ScoredTransfer transfer : request.items()) {
       chain = chain.compose(previous -> result.refused ? Future.succeededFuture()
           : decide(tenant, rules, transfer).map(outcome -> {
-            result.decisions.add(outcome.decision().toJson(rules.version()));
+            result.decisions.add(outcome.decision());
             if (outcome.reservation() != null) {
               result.reservations.add(outcome.reservation());
             }
-            result.refused = batch && outcome.decision().verdict() != Decision.Verdict.APPROVE;
+            result.refused = request.batch() && outcome.decision().decision() != Decision.APPROVE;
             return null;
           }));
     }
-    chain.onSuccess(done -> message.reply(new JsonObject().put("decisions", result.decisions)
-            .put("reservations", result.reservations)))
-        .onFailure(failure -> {
+    return chain.map(done -> new RiskScores(result.decisions, result.reservations))
+        .recover(failure -> {
           LOG.warn("scoring failed for tenant {}: {}", tenant, failure.getMessage());
-          release(new JsonObject().put("tenant", tenant).put("reservations", result.reservations));
-          message.fail(500, "risk scoring failed");
+          release(new VelocityRelease(tenant, result.reservations));
+          return Future.failedFuture("risk scoring failed");
         })
-        .onComplete(done -> scoring.record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+        .andThen(done -> scoring.record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
   }
 
   /**
@@ -148,7 +150,7 @@ public class RiskVerticle extends VerticleBase {
    * same compare-and-set, so that concurrent transfers cannot all squeeze under the limit.
    */
   private Future<Outcome> decide(String tenant, RuleSet rules, ScoredTransfer transfer) {
-    Decision quick = rules.score(transfer, null, System.currentTimeMillis());
+    RiskScore quick = rules.score(transfer, null, System.currentTimeMillis());
     if (quick.declined() || !rules.hasVelocity()) {
       return Future.succeededFuture(new Outcome(quick, null));
     }
@@ -157,31 +159,27 @@ public class RiskVerticle extends VerticleBase {
       long now = System.currentTimeMillis();
       VelocityWindow window = VelocityWindow.parse(current);
       window.prune(rules.longestWindowSeconds(), now);
-      Decision decision = rules.score(transfer, window, now);
+      RiskScore decision = rules.score(transfer, window, now);
       if (decision.declined()) {
         return new VelocityStore.Change<>(null, new Outcome(decision, null));
       }
       long start = window.add(now, width, transfer.amount());
-      return new VelocityStore.Change<>(window.format(), new Outcome(decision, new JsonObject()
-          .put("accountId", transfer.debitAccountId()).put("start", start).put("width", width)
-          .put("amount", transfer.amount())));
+      return new VelocityStore.Change<>(window.format(), new Outcome(decision,
+          new VelocitySlot(transfer.debitAccountId(), start, width, transfer.amount())));
     });
   }
 
   /** Gives back slots of transfers that the ledger did not make. Best effort: a lost one expires with its window. */
-  private void release(JsonObject request) {
-    String tenant = request.getString("tenant");
+  private Future<?> release(VelocityRelease request) {
+    String tenant = request.tenant();
     long ttlMs = Math.max(60_000, ruleSets.get(tenant).windowTtlMs());
-    for (Object o : request.getJsonArray("reservations", new JsonArray())) {
-      JsonObject slot = (JsonObject) o;
-      windows.update(key(tenant, slot.getString("accountId")), ttlMs, current -> {
-        VelocityWindow window = VelocityWindow.parse(current);
-        boolean removed = current != null
-            && window.remove(slot.getLong("start"), slot.getLong("width"), slot.getLong("amount"));
-        return new VelocityStore.Change<Void>(removed ? window.format() : null, null);
-      }).onFailure(failure -> LOG.warn("could not release a velocity slot of {}: {}", slot.getString("accountId"),
-          failure.getMessage()));
-    }
+    return Future.join(request.reservations().stream().map(slot -> windows.update(key(tenant, slot.accountId()), ttlMs,
+        current -> {
+          VelocityWindow window = VelocityWindow.parse(current);
+          boolean removed = current != null && window.remove(slot.start(), slot.width(), slot.amount());
+          return new VelocityStore.Change<Void>(removed ? window.format() : null, null);
+        }).onFailure(failure -> LOG.warn("could not release a velocity slot of {}: {}", slot.accountId(),
+            failure.getMessage()))).toList());
   }
 
   private static String key(String tenant, String accountId) {
@@ -201,10 +199,5 @@ public class RiskVerticle extends VerticleBase {
       LOG.info("risk rules of {} are now version {}", caller.tenant(), stored.version());
       return Answer.ok(set.toJson());
     });
-  }
-
-  private static MeterRegistry registry() {
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    return registry != null ? registry : new SimpleMeterRegistry();
   }
 }

@@ -1,7 +1,9 @@
 package fincloud.risk;
 
-import fincloud.risk.Decision.Reason;
-import fincloud.risk.Decision.Verdict;
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
+import fincloud.bus.RiskScore.Reason;
+import fincloud.bus.ScoredTransfer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -57,7 +59,7 @@ final class RuleSet {
    * Scores one transfer. With {@code window} null the velocity rules are left out: the verticle
    * asks that first, and consults the shared window only when nothing else declines already.
    */
-  Decision score(ScoredTransfer transfer, VelocityWindow window, long nowMs) {
+  RiskScore score(ScoredTransfer transfer, VelocityWindow window, long nowMs) {
     List<Reason> reasons = null;
     int declines = 0;
     int reviews = 0;
@@ -82,12 +84,12 @@ final class RuleSet {
       }
     }
     if (declines > 0) {
-      return new Decision(Verdict.DECLINE, Math.min(100, 80 + 10 * declines), reasons);
+      return RiskScore.ofRules(Decision.DECLINE, Math.min(100, 80 + 10 * declines), reasons, version);
     }
     if (reviews > 0) {
-      return new Decision(Verdict.REVIEW, Math.min(89, 40 + 10 * reviews), reasons);
+      return RiskScore.ofRules(Decision.REVIEW, Math.min(89, 40 + 10 * reviews), reasons, version);
     }
-    return new Decision(Verdict.APPROVE, (int) Math.round(49 * Math.min(1.0, closest)), List.of());
+    return RiskScore.ofRules(Decision.APPROVE, (int) Math.round(49 * Math.min(1.0, closest)), List.of(), version);
   }
 
   JsonObject toJson() {

@@ -114,8 +114,10 @@ final class RuleSetParser {
       if (value == null) {
         return Action.DECLINE;
       }
-      if (value.equals("DECLINE") || value.equals("REVIEW")) {
-        return Action.valueOf((String) value);
+      for (Action action : Action.values()) {
+        if (action.name().equals(value)) {
+          return action;
+        }
       }
       throw fail("action", "action must be DECLINE or REVIEW");
     }

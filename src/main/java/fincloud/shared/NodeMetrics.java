@@ -13,6 +13,24 @@ import io.vertx.micrometer.backends.BackendRegistries;
 public final class NodeMetrics {
   /** Round trip of payments' risk call (Timer, seconds). */
   public static final String RISK_LATENCY = "fincloud.risk.latency";
+  /** Transfers the risk fallback decided, by decision (Counter). */
+  public static final String RISK_FALLBACK = "fincloud.risk.fallback";
+
+  /**
+   * The meters of one caller's service calls (fincloud.bus.ServiceCalls), each tagged with the
+   * downstream {@code service}: its breaker's state (Gauge: 0 closed, 1 half-open, 2 open), calls an
+   * open breaker refused (Counter), attempts sent again (Counter, also tagged {@code reason}) and the
+   * duration of a call, its retries included (Timer).
+   */
+  public record CallMeters(String breakerState, String breakerRejected, String retries, String latency) {
+  }
+
+  /** The gateway's calls to every service. */
+  public static final CallMeters GATEWAY_CALLS = new CallMeters("fincloud.gateway.breaker.state",
+      "fincloud.gateway.breaker.rejected", "fincloud.gateway.retries", "fincloud.gateway.call.latency");
+  /** Payments' calls to risk. */
+  public static final CallMeters PAYMENTS_CALLS = new CallMeters("fincloud.payments.breaker.state",
+      "fincloud.payments.breaker.rejected", "fincloud.payments.retries", "fincloud.payments.call.latency");
 
   private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
 

@@ -2,7 +2,7 @@ package fincloud.shared;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
-import java.util.HashMap;
+import java.util.TreeMap;
 import java.util.Map;
 
 /**
@@ -32,18 +32,21 @@ public final class NodeState {
     return vertx.sharedData().getLocalMap(NODE);
   }
 
-  /** Records the state (CLOSED, HALF_OPEN, OPEN) of a named breaker; null removes it. */
-  public static void breaker(Vertx vertx, String name, String state) {
-    LocalMap<String, String> breakers = vertx.sharedData().getLocalMap(BREAKERS);
+  /**
+   * Records the state (CLOSED, HALF_OPEN, OPEN) of the breaker that {@code caller} keeps for
+   * {@code service}; null removes it.
+   */
+  public static void breaker(Vertx vertx, String caller, String service, String state) {
+    LocalMap<String, String> breakers = vertx.sharedData().getLocalMap(BREAKERS + "." + caller);
     if (state == null) {
-      breakers.remove(name);
+      breakers.remove(service);
     } else {
-      breakers.put(name, state);
+      breakers.put(service, state);
     }
   }
 
-  /** Every breaker of the node and its state, a copy. */
-  public static Map<String, Object> breakers(Vertx vertx) {
-    return new HashMap<>(vertx.sharedData().<String, Object>getLocalMap(BREAKERS));
+  /** The state of each breaker that {@code caller} keeps, by service, a sorted copy. */
+  public static Map<String, Object> breakers(Vertx vertx, String caller) {
+    return new TreeMap<>(vertx.sharedData().<String, Object>getLocalMap(BREAKERS + "." + caller));
   }
 }

@@ -2,7 +2,9 @@ package fincloud.risk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import fincloud.risk.Decision.Verdict;
+import fincloud.bus.Decision;
+import fincloud.bus.RiskScore;
+import fincloud.bus.ScoredTransfer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -18,7 +20,7 @@ class RuleSetTest {
   }
 
   private static ScoredTransfer usd(long amount) {
-    return new ScoredTransfer("acc_a", "acc_b", amount, "USD", DAY * 30);
+    return new ScoredTransfer("acc_a", "acc_b", amount, "USD", "IMMEDIATE", null, DAY * 30);
   }
 
   private static JsonObject rule(String id, String type) {
@@ -27,8 +29,8 @@ class RuleSetTest {
 
   @Test
   void anEmptySetApprovesWithScoreZero() {
-    Decision decision = RuleSet.EMPTY.score(usd(1_000_000), null, NOW);
-    assertThat(decision.verdict()).isEqualTo(Verdict.APPROVE);
+    RiskScore decision = RuleSet.EMPTY.score(usd(1_000_000), null, NOW);
+    assertThat(decision.decision()).isEqualTo(Decision.APPROVE);
     assertThat(decision.score()).isZero();
     assertThat(decision.reasons()).isEmpty();
   }
@@ -36,11 +38,11 @@ class RuleSetTest {
   @Test
   void maxAmountAllowsTheMaxAndDeclinesAbove() {
     RuleSet set = rules(rule("max-usd", "MAX_AMOUNT").put("currency", "USD").put("max", 1000));
-    assertThat(set.score(usd(1000), null, NOW).verdict()).isEqualTo(Verdict.APPROVE);
+    assertThat(set.score(usd(1000), null, NOW).decision()).isEqualTo(Decision.APPROVE);
     assertThat(set.score(usd(1000), null, NOW).score()).isEqualTo(49);
     assertThat(set.score(usd(500), null, NOW).score()).isEqualTo(25);
-    Decision declined = set.score(usd(1001), null, NOW);
-    assertThat(declined.verdict()).isEqualTo(Verdict.DECLINE);
+    RiskScore declined = set.score(usd(1001), null, NOW);
+    assertThat(declined.decision()).isEqualTo(Decision.DECLINE);
     assertThat(declined.score()).isEqualTo(90);
     assertThat(declined.reasons()).singleElement().satisfies(reason -> {
       assertThat(reason.ruleId()).isEqualTo("max-usd");
@@ -52,7 +54,7 @@ class RuleSetTest {
   @Test
   void aRuleInAnotherCurrencyDoesNotApply() {
     RuleSet set = rules(rule("max-eur", "MAX_AMOUNT").put("currency", "EUR").put("max", 10));
-    assertThat(set.score(usd(1_000_000), null, NOW).verdict()).isEqualTo(Verdict.APPROVE);
+    assertThat(set.score(usd(1_000_000), null, NOW).decision()).isEqualTo(Decision.APPROVE);
   }
 
   @Test
@@ -60,36 +62,36 @@ class RuleSetTest {
     RuleSet set = rules(
         rule("big", "MAX_AMOUNT").put("currency", "USD").put("max", 1000).put("action", "REVIEW"),
         rule("huge", "MAX_AMOUNT").put("currency", "USD").put("max", 5000));
-    Decision review = set.score(usd(2000), null, NOW);
-    assertThat(review.verdict()).isEqualTo(Verdict.REVIEW);
+    RiskScore review = set.score(usd(2000), null, NOW);
+    assertThat(review.decision()).isEqualTo(Decision.REVIEW);
     assertThat(review.score()).isBetween(50, 89);
-    assertThat(review.reasons()).extracting(Decision.Reason::ruleId).containsExactly("big");
-    Decision decline = set.score(usd(6000), null, NOW);
-    assertThat(decline.verdict()).isEqualTo(Verdict.DECLINE);
-    assertThat(decline.reasons()).extracting(Decision.Reason::ruleId).containsExactly("big", "huge");
+    assertThat(review.reasons()).extracting(RiskScore.Reason::ruleId).containsExactly("big");
+    RiskScore decline = set.score(usd(6000), null, NOW);
+    assertThat(decline.decision()).isEqualTo(Decision.DECLINE);
+    assertThat(decline.reasons()).extracting(RiskScore.Reason::ruleId).containsExactly("big", "huge");
   }
 
   @Test
   void blocklistMatchesEitherSide() {
     RuleSet set = rules(rule("sanctions", "BLOCKLIST").put("accountIds", new JsonArray().add("acc_x")));
-    assertThat(set.score(new ScoredTransfer("acc_x", "acc_b", 1, "USD", DAY), null, NOW).verdict())
-        .isEqualTo(Verdict.DECLINE);
-    Decision credit = set.score(new ScoredTransfer("acc_a", "acc_x", 1, "USD", DAY), null, NOW);
-    assertThat(credit.verdict()).isEqualTo(Verdict.DECLINE);
+    assertThat(set.score(new ScoredTransfer("acc_x", "acc_b", 1, "USD", "IMMEDIATE", null, DAY), null, NOW).decision())
+        .isEqualTo(Decision.DECLINE);
+    RiskScore credit = set.score(new ScoredTransfer("acc_a", "acc_x", 1, "USD", "IMMEDIATE", null, DAY), null, NOW);
+    assertThat(credit.decision()).isEqualTo(Decision.DECLINE);
     assertThat(credit.reasons().get(0).message()).contains("acc_x");
-    assertThat(set.score(usd(1), null, NOW).verdict()).isEqualTo(Verdict.APPROVE);
+    assertThat(set.score(usd(1), null, NOW).decision()).isEqualTo(Decision.APPROVE);
   }
 
   @Test
   void newAccountLimitAppliesOnlyToYoungDebitAccounts() {
     RuleSet set = rules(rule("young", "NEW_ACCOUNT_LIMIT").put("ageSeconds", 3600).put("currency", "USD")
         .put("max", 100).put("action", "REVIEW"));
-    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 500, "USD", 60), null, NOW).verdict())
-        .isEqualTo(Verdict.REVIEW);
-    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 100, "USD", 60), null, NOW).verdict())
-        .isEqualTo(Verdict.APPROVE);
-    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 500, "USD", 3600), null, NOW).verdict())
-        .isEqualTo(Verdict.APPROVE);
+    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 500, "USD", "IMMEDIATE", null, 60), null, NOW).decision())
+        .isEqualTo(Decision.REVIEW);
+    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 100, "USD", "IMMEDIATE", null, 60), null, NOW).decision())
+        .isEqualTo(Decision.APPROVE);
+    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 500, "USD", "IMMEDIATE", null, 3600), null, NOW).decision())
+        .isEqualTo(Decision.APPROVE);
   }
 
   @Test
@@ -98,21 +100,21 @@ class RuleSetTest {
     assertThat(set.hasVelocity()).isTrue();
     VelocityWindow window = VelocityWindow.empty();
     for (int i = 0; i < 3; i++) {
-      assertThat(set.score(usd(1), window, NOW).verdict()).isEqualTo(Verdict.APPROVE);
+      assertThat(set.score(usd(1), window, NOW).decision()).isEqualTo(Decision.APPROVE);
       window.add(NOW, set.bucketSeconds(), 1);
     }
-    Decision fourth = set.score(usd(1), window, NOW);
-    assertThat(fourth.verdict()).isEqualTo(Verdict.DECLINE);
+    RiskScore fourth = set.score(usd(1), window, NOW);
+    assertThat(fourth.decision()).isEqualTo(Decision.DECLINE);
     assertThat(fourth.reasons().get(0).type()).isEqualTo("VELOCITY_COUNT");
     // the window slides: a minute and a bucket later the three are forgotten
-    assertThat(set.score(usd(1), window, NOW + 61_000).verdict()).isEqualTo(Verdict.APPROVE);
+    assertThat(set.score(usd(1), window, NOW + 61_000).decision()).isEqualTo(Decision.APPROVE);
   }
 
   @Test
   void velocityRulesAreLeftOutWithoutAWindow() {
     RuleSet set = rules(rule("burst", "VELOCITY_COUNT").put("windowSeconds", 60).put("max", 0));
-    assertThat(set.score(usd(1), null, NOW).verdict()).isEqualTo(Verdict.APPROVE);
-    assertThat(set.score(usd(1), VelocityWindow.empty(), NOW).verdict()).isEqualTo(Verdict.DECLINE);
+    assertThat(set.score(usd(1), null, NOW).decision()).isEqualTo(Decision.APPROVE);
+    assertThat(set.score(usd(1), VelocityWindow.empty(), NOW).decision()).isEqualTo(Decision.DECLINE);
   }
 
   @Test
@@ -121,18 +123,18 @@ class RuleSetTest {
         .put("max", 1000).put("action", "REVIEW"));
     VelocityWindow window = VelocityWindow.empty();
     window.add(NOW, set.bucketSeconds(), 600);
-    assertThat(set.score(usd(400), window, NOW).verdict()).isEqualTo(Verdict.APPROVE);
-    Decision over = set.score(usd(401), window, NOW);
-    assertThat(over.verdict()).isEqualTo(Verdict.REVIEW);
+    assertThat(set.score(usd(400), window, NOW).decision()).isEqualTo(Decision.APPROVE);
+    RiskScore over = set.score(usd(401), window, NOW);
+    assertThat(over.decision()).isEqualTo(Decision.REVIEW);
     assertThat(over.reasons().get(0).message()).contains("1001");
-    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 5000, "EUR", DAY), window, NOW).verdict())
-        .isEqualTo(Verdict.APPROVE);
+    assertThat(set.score(new ScoredTransfer("acc_a", "acc_b", 5000, "EUR", "IMMEDIATE", null, DAY), window, NOW).decision())
+        .isEqualTo(Decision.APPROVE);
   }
 
   @Test
   void theDecisionJsonCarriesTheRulesVersion() {
     RuleSet set = rules(rule("max-usd", "MAX_AMOUNT").put("currency", "USD").put("max", 10));
-    JsonObject json = set.score(usd(11), null, NOW).toJson(set.version());
+    JsonObject json = set.score(usd(11), null, NOW).toJson();
     assertThat(json.getString("decision")).isEqualTo("DECLINE");
     assertThat(json.getLong("rulesVersion")).isEqualTo(7);
     assertThat(json.getJsonArray("reasons").getJsonObject(0).fieldNames())

@@ -1,5 +1,6 @@
 package fincloud.risk;
 
+import fincloud.bus.ScoredTransfer;
 import fincloud.shared.Addresses;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
@@ -58,7 +59,7 @@ class RiskScoringBenchmark {
     for (int round = 0; round < 2; round++) {
       nanos.reset();
       for (int i = 0; i < 500_000; i++) {
-        ScoredTransfer t = new ScoredTransfer("acc_" + (i % ACCOUNTS), "acc_x", 1 + i % 5000, "USD", 100_000);
+        ScoredTransfer t = new ScoredTransfer("acc_" + (i % ACCOUNTS), "acc_x", 1 + i % 5000, "USD", "IMMEDIATE", null, 100_000);
         long started = System.nanoTime();
         set.score(t, window, now);
         nanos.recordValue(System.nanoTime() - started);

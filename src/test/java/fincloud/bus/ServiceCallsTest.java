@@ -1,10 +1,12 @@
-package fincloud.gateway;
+package fincloud.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import fincloud.bus.BusReply;
 import fincloud.shared.ErrorCode;
+import fincloud.shared.NodeMetrics;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -18,16 +20,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The gateway's retries, against services that lose messages the way a dead cluster node does
- * (no answer at all). A fresh Vert.x per test; blocking calls from the test thread only.
+ * Retries and the breaker of service calls, against services that lose messages the way a dead
+ * cluster node does (no answer at all). A fresh Vert.x per test; blocking calls from the test
+ * thread only.
  */
 @ExtendWith(VertxExtension.class)
-class BusRequestsTest {
+class ServiceCallsTest {
   private static final String ADDRESS = "test.bus-requests";
   private MessageConsumer<JsonObject> service;
 
-  private BusRequests requests(Vertx vertx, long attemptMs, long deadlineMs) {
-    return new BusRequests(vertx, deadlineMs, attemptMs);
+  private ServiceCalls requests(Vertx vertx, long attemptMs, long deadlineMs) {
+    return new ServiceCalls(vertx, "test", new CallPolicy(deadlineMs, attemptMs, 5, 2000, 10_000),
+        NodeMetrics.GATEWAY_CALLS);
   }
 
   /** A service that drops the first {@code lost} messages it gets and answers the rest. */
@@ -106,5 +110,53 @@ class BusRequestsTest {
     Message<JsonObject> reply = requests(vertx, 200, 5_000)
         .request("test.late", new JsonObject(), new DeliveryOptions(), false).await();
     assertThat(reply.body().getBoolean("ok")).isTrue();
+  }
+
+  @Test
+  void aTimedOutAttemptIsSentAgainOnlyOnceWithTheRestOfTheDeadline(Vertx vertx) {
+    AtomicInteger received = serviceLosing(vertx, Integer.MAX_VALUE);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> requests(vertx, 200, 1_500)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await())
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.TIMEOUT));
+    assertThat(received).hasValue(2);
+    assertThat((System.nanoTime() - started) / 1_000_000).as("waited for the whole deadline").isGreaterThanOrEqualTo(1_400);
+  }
+
+  @Test
+  void aServiceAnswering503OpensItsBreakerAndGetsNoMoreCalls(Vertx vertx) {
+    AtomicInteger received = new AtomicInteger();
+    service = vertx.eventBus().consumer(ADDRESS, message -> {
+      received.incrementAndGet();
+      message.reply(new JsonObject().put("code", "UNAVAILABLE"), new DeliveryOptions().addHeader(BusReply.STATUS, "503"));
+    });
+    service.completion().await();
+    ServiceCalls calls = new ServiceCalls(vertx, "test", new CallPolicy(1_000, 500, 2, 60_000, 10_000),
+        NodeMetrics.GATEWAY_CALLS);
+    for (int i = 0; i < 2; i++) {
+      Message<JsonObject> unwell = calls.request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await();
+      assertThat(unwell.headers().get(BusReply.STATUS)).as("handed on as it is").isEqualTo("503");
+    }
+    assertThat(calls.states().getString(BusReply.service(ADDRESS))).isEqualTo("OPEN");
+    assertThatThrownBy(() -> calls.request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await())
+        .isInstanceOf(OpenCircuitException.class);
+    assertThat(received).hasValue(2);
+  }
+
+  @Test
+  void aReplyAfterTheDeadlineGoesToTheLateReplyHandler(Vertx vertx) {
+    // The first attempt is lost; the second is answered after the call has given up.
+    AtomicInteger received = new AtomicInteger();
+    service = vertx.eventBus().consumer(ADDRESS, message -> {
+      if (received.incrementAndGet() == 2) {
+        vertx.setTimer(400, late -> message.reply(new JsonObject().put("late", true)));
+      }
+    });
+    service.completion().await();
+    Promise<JsonObject> late = Promise.promise();
+    assertThatThrownBy(() -> requests(vertx, 100, 300)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true, reply -> late.complete(reply.body())).await())
+        .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.TIMEOUT));
+    assertThat(late.future().await().getBoolean("late")).isTrue();
   }
 }
