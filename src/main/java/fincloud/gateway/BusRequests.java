@@ -2,9 +2,9 @@ package fincloud.gateway;
 
 import fincloud.bus.BusReply;
 import fincloud.shared.ErrorCode;
+import fincloud.shared.NodeMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -12,7 +12,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.backends.BackendRegistries;
 
 /**
  * The gateway's event-bus requests to services, within the request's deadline
@@ -44,17 +43,14 @@ final class BusRequests {
     this.deadlineMs = config.getLong("FINCLOUD_REQUEST_TIMEOUT_MS", 10_000L);
     this.attemptTimeoutMs = Math.min(deadlineMs,
         config.getJsonObject("gateway", new JsonObject()).getLong("attemptTimeoutMs", 3_000L));
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    if (registry == null) {
-      registry = new SimpleMeterRegistry();
-    }
+    MeterRegistry registry = NodeMetrics.registry();
     retriedTimeout = retries(registry, "timeout");
     retriedNoHandlers = retries(registry, "no_handlers");
     retriedInFlight = retries(registry, "in_flight");
   }
 
   private static Counter retries(MeterRegistry registry, String reason) {
-    return Counter.builder("fincloud_gateway_retries").tag("reason", reason)
+    return Counter.builder(NodeMetrics.GATEWAY_RETRIES).tag("reason", reason)
         .description("Event-bus requests the gateway sent again, by reason").register(registry);
   }
 

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.AsyncResult;
@@ -21,8 +20,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.backends.BackendRegistries;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@link RiskFallback} decides at once. Also gives risk back the velocity slots of requests that
  * made no transfer.
  *
- * <p>Metrics: {@code fincloud_circuit_breaker_state{name="risk"}} (0 closed, 1 half-open, 2 open),
+ * <p>Metrics: {@code fincloud_risk_breaker_state} (0 closed, 1 half-open, 2 open),
  * {@code fincloud_risk_fallback_total{decision}} and the round trip {@code fincloud_risk_latency_seconds}.
  */
 final class RiskClient {
@@ -78,19 +75,16 @@ final class RiskClient {
         .halfOpenHandler(v -> changed("HALF_OPEN", "risk circuit breaker half-open: trying risk again"))
         .closeHandler(v -> changed("CLOSED", "risk circuit breaker closed: risk decides again"));
     NodeState.breaker(vertx, "risk", "CLOSED");
-    MeterRegistry found = BackendRegistries.getDefaultNow();
-    this.registry = found != null ? found : new SimpleMeterRegistry();
-    this.breakerState = Gauge.builder("fincloud_circuit_breaker_state", breaker, b -> switch (b.state()) {
+    this.registry = NodeMetrics.registry();
+    this.breakerState = Gauge.builder(NodeMetrics.RISK_BREAKER_STATE, breaker, b -> switch (b.state()) {
           case CLOSED -> 0;
           case HALF_OPEN -> 1;
           case OPEN -> 2;
         })
-        .description("State of a circuit breaker: 0 closed, 1 half-open, 2 open").tag("name", "risk")
-        .register(registry);
+        .description("Payments' circuit breaker in front of risk: 0 closed, 1 half-open, 2 open").register(registry);
     this.calls = Timer.builder(NodeMetrics.RISK_LATENCY)
         .description("Risk scoring as payments sees it: the event-bus round trip, or the fallback")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        .register(registry);
     this.fallbackApproved = fallbackCounter("APPROVE");
     this.fallbackDeclined = fallbackCounter("DECLINE");
   }
@@ -106,7 +100,7 @@ final class RiskClient {
   }
 
   private Counter fallbackCounter(String decision) {
-    return Counter.builder("fincloud_risk_fallback").description("Requests decided by the risk fallback")
+    return Counter.builder(NodeMetrics.RISK_FALLBACK).description("Requests decided by the risk fallback")
         .tag("decision", decision).register(registry);
   }
 

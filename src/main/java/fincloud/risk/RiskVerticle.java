@@ -4,18 +4,15 @@ import fincloud.bus.BusReply;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
+import fincloud.shared.NodeMetrics;
 import fincloud.shared.RequestContext;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -49,10 +46,8 @@ public class RiskVerticle extends VerticleBase {
     JsonObject risk = config().getJsonObject("risk", new JsonObject());
     pool = DatabasePool.create(vertx, config(), "fincloud-risk", risk.getInteger("poolSize", 2));
     ruleSets = new RuleSetCache(pool, risk.getLong("rulesMaxStaleMs", 10_000L));
-    // sub-millisecond buckets: the budget of scoring is a millisecond at p99
-    scoring = Timer.builder("fincloud_risk_scoring").description("Time risk takes to score one request")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry());
+    scoring = Timer.builder(NodeMetrics.RISK_SCORING).description("Time risk takes to score one request")
+        .register(NodeMetrics.registry());
     return vertx.sharedData().<String, String>getAsyncMap(VELOCITY_MAP)
         .compose(map -> {
           windows = new VelocityStore(map);
@@ -194,10 +189,5 @@ public class RiskVerticle extends VerticleBase {
       LOG.info("risk rules of {} are now version {}", caller.tenant(), stored.version());
       return Answer.ok(set.toJson());
     });
-  }
-
-  private static MeterRegistry registry() {
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    return registry != null ? registry : new SimpleMeterRegistry();
   }
 }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * Vert.x with metrics, as a real node does, so that /metrics has something to say.
  */
 class RiskFallbackTest {
-  private static final Pattern BREAKER = Pattern.compile("fincloud_circuit_breaker_state\\{name=\"risk\",?} (\\S+)");
+  private static final Pattern BREAKER = Pattern.compile("(?m)^fincloud_risk_breaker_state (\\S+)");
   private static final Pattern DECLINES = Pattern.compile("fincloud_risk_fallback_total\\{decision=\"DECLINE\",?} (\\S+)");
 
   static Vertx vertx;
