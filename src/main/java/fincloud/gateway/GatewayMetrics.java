@@ -58,7 +58,8 @@ final class GatewayMetrics {
   }
 
   private Counter rejected(String service) {
-    return Counter.builder(NodeMetrics.GATEWAY_BREAKER_REJECTED).description("Requests refused at once by an open breaker")
+    return Counter.builder(NodeMetrics.GATEWAY_BREAKER_REJECTED)
+        .description("Requests refused at once by an open breaker")
         .tag("service", service).register(registry);
   }
 

@@ -111,7 +111,7 @@ public final class Main {
     new java.util.concurrent.CountDownLatch(1).await();
   }
 
-  /** Vert.x with Prometheus metrics, bounded as {@link MetricsPage} says; build it with {@link MetricsPage#factory()}. */
+  /** Vert.x with Prometheus metrics as {@link MetricsPage} bounds them; build it with {@link MetricsPage#factory()}. */
   public static VertxOptions vertxOptions() {
     return new VertxOptions().setMetricsOptions(MetricsPage.options());
   }

@@ -45,7 +45,8 @@ class MetricsPageTest {
   static void start() {
     vertx = MetricsVertx.create();
     node = TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("rateLimits", new JsonObject()
-        .put("clients", new JsonObject().put("acme-auditor", new JsonObject().put("limit", 8).put("periodMs", 3_600_000))))));
+        .put("clients", new JsonObject().put("acme-auditor", new JsonObject().put("limit", 8)
+            .put("periodMs", 3_600_000))))));
     http = node.client();
     for (int round = 0; round < ROUNDS; round++) {
       accounts("acme-teller", "USD");
@@ -84,7 +85,8 @@ class MetricsPageTest {
         "jvm_gc_pause_seconds_count"));
     assertThat(asked).contains("fincloud_ledger_queue", "fincloud_ledger_groups_in_flight",
         "fincloud_risk_fallback_total", "fincloud_risk_breaker_state", "fincloud_gateway_retries_total");
-    asked.forEach(name -> assertThat(page).as("the dashboard asks for %s", name).containsPattern("(?m)^" + name + "[{ ]"));
+    asked.forEach(name -> assertThat(page).as("the dashboard asks for %s", name)
+        .containsPattern("(?m)^" + name + "[{ ]"));
   }
 
   @Test
@@ -108,7 +110,7 @@ class MetricsPageTest {
   // ---- the traffic -----------------------------------------------------------------------------
 
   private static void accounts(String client, String currency) {
-    String id = http.openAccount(client, new JsonObject().put("currency", currency).put("ownerRef", "m")).getString("id");
+    String id = http.openAccount(client, new JsonObject().put("currency", currency)).getString("id");
     accountIds.add(id);
     http.get(client, "/v1/accounts");
     http.get(client, "/v1/accounts/" + id);
