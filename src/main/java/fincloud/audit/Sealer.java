@@ -1,15 +1,14 @@
 package fincloud.audit;
 
 import fincloud.shared.Addresses;
+import fincloud.shared.NodeMetrics;
 import fincloud.shared.Timestamps;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -142,14 +141,10 @@ final class Sealer {
     this.keys = keys;
     this.settings = settings;
     this.probe = probe;
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
-    if (registry == null) {
-      registry = new SimpleMeterRegistry();
-    }
-    lag = Timer.builder("fincloud_audit_seal_lag")
-        .description("From an outbox row's insert to the commit of its sealed record")
-        .publishPercentileHistogram().register(registry);
-    sealedCount = Counter.builder("fincloud_audit_sealed").description("Records sealed into the chains")
+    MeterRegistry registry = NodeMetrics.registry();
+    lag = Timer.builder(NodeMetrics.AUDIT_SEAL_LAG)
+        .description("From an outbox row's insert to the commit of its sealed record").register(registry);
+    sealedCount = Counter.builder(NodeMetrics.AUDIT_SEALED).description("Records sealed into the chains")
         .register(registry);
   }
 

@@ -20,6 +20,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,9 @@ public final class ServiceCalls {
    * and at least three deadlines.
    */
   static final long LATE_REPLY_MIN_MS = 2000;
+  /** Why an attempt was sent again, as the retries meter's {@code reason} tag says it. */
+  private static final String NO_HANDLERS = "no_handlers";
+  private static final String TIMEOUT = "timeout";
 
   /** A 503 answer: counted as a failure by the breaker, then handed to the caller as it is. */
   private static final class UnwellAnswer extends RuntimeException {
@@ -207,11 +211,11 @@ public final class ServiceCalls {
           if (type == ReplyFailure.NO_HANDLERS && call.noHandlers < NO_HANDLER_RETRIES
               && call.leftMs() > call.backoffMs()) {
             call.noHandlers++;
-            return again(call, "no_handlers");
+            return again(call, NO_HANDLERS);
           }
           if (type == ReplyFailure.TIMEOUT && firstOfRepeatable && call.leftMs() > 0) {
             call.timedOut = true;
-            retried(call.service, "timeout");
+            retried(call.service, TIMEOUT);
             return attempt(call);
           }
           return Future.failedFuture(failure);
@@ -258,8 +262,12 @@ public final class ServiceCalls {
   }
 
   private void retried(String service, String reason) {
-    Counter.builder(meters.retries()).description("Event-bus requests sent again, by downstream service and reason")
-        .tag("service", service).tag("reason", reason).register(registry).increment();
+    retries(service, reason).increment();
+  }
+
+  private Counter retries(String service, String reason) {
+    return Counter.builder(meters.retries()).description("Event-bus requests sent again, by downstream service and reason")
+        .tag("service", service).tag("reason", reason).register(registry);
   }
 
   private Downstream downstream(String service) {
@@ -280,6 +288,8 @@ public final class ServiceCalls {
           .description("Calls refused at once by an open breaker").tag("service", name).register(registry);
       Timer latency = Timer.builder(meters.latency()).description("Calls to a service, their retries included")
           .tag("service", name).register(registry);
+      // listed at zero from the start, so that a dashboard's rate() has a series before the first retry
+      List.of(NO_HANDLERS, TIMEOUT).forEach(reason -> retries(name, reason));
       return new Downstream(breaker, state, rejected, latency);
     });
   }

@@ -25,23 +25,25 @@ final class GatewayMetrics {
 
   private final MeterRegistry registry = NodeMetrics.registry();
 
-  private final Counter overloaded = Counter.builder("fincloud.gateway.overloaded")
+  private final Counter overloaded = Counter.builder(NodeMetrics.GATEWAY_OVERLOADED)
       .description("Requests refused with 503 because the node had too many in flight").register(registry);
+  // The client is in the access log line of the request: a label per client would grow without bound.
+  private final Counter rateLimited = Counter.builder(NodeMetrics.GATEWAY_RATE_LIMITED)
+      .description("Requests refused with 429 RATE_LIMITED").register(registry);
 
   void inFlight(AtomicInteger inFlight) {
-    Gauge.builder("fincloud.gateway.in.flight", inFlight, AtomicInteger::get)
+    Gauge.builder(NodeMetrics.GATEWAY_IN_FLIGHT, inFlight, AtomicInteger::get)
         .description("API requests this node is working on").strongReference(true).register(registry);
   }
 
   void bodyBytes(BodyBudget budget) {
-    Gauge.builder("fincloud.gateway.body.bytes", budget, BodyBudget::heldBytes).baseUnit("bytes")
+    Gauge.builder(NodeMetrics.GATEWAY_BODY_BYTES, budget, BodyBudget::heldBytes).baseUnit("bytes")
         .description("Bytes of request bodies reserved on this node (gateway.bodyBudget)").strongReference(true)
         .register(registry);
   }
 
-  void rateLimited(String clientId) {
-    Counter.builder("fincloud.gateway.rate.limited").description("Requests refused with 429 RATE_LIMITED")
-        .tag("client", clientId).register(registry).increment();
+  void rateLimited() {
+    rateLimited.increment();
   }
 
   void overloaded() {
@@ -69,7 +71,7 @@ final class GatewayMetrics {
   }
 
   private void transfer(String operation, String outcome, String code) {
-    Counter.builder("fincloud.transfers").description("Transfer requests by operation, outcome and code")
+    Counter.builder(NodeMetrics.TRANSFERS).description("Transfer requests by operation, outcome and code")
         .tag("operation", operation).tag("outcome", String.valueOf(outcome)).tag("code", String.valueOf(code))
         .register(registry).increment();
   }

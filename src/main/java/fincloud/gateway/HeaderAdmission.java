@@ -74,7 +74,7 @@ final class HeaderAdmission {
     RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
     long wait = guards.rateLimits().secondsToWait(identity.clientId());
     if (wait > 0) {
-      guards.metrics().rateLimited(identity.clientId());
+      guards.metrics().rateLimited();
       ctx.response().putHeader("Retry-After", Long.toString(wait));
       throw new ServiceException(ErrorCode.RATE_LIMITED, "client " + identity.clientId() + " is over its limit of "
           + guards.rateLimits().describe(identity.clientId()) + " on this node");

@@ -6,10 +6,6 @@ import fincloud.shared.NodeIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,9 +70,9 @@ public final class Main {
     HazelcastClusterManager clusterManager = identity.clustered()
         ? new HazelcastClusterManager(config.cluster().hazelcast()) : null;
     Vertx vertx = clusterManager == null
-        ? Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build()
+        ? Vertx.builder().with(vertxOptions()).withMetrics(MetricsPage.factory()).build()
         : Vertx.builder().with(vertxOptions().setEventBusOptions(config.cluster().eventBus()))
-            .withClusterManager(clusterManager).withMetrics(new MicrometerMetricsFactory()).buildClustered().await();
+            .withClusterManager(clusterManager).withMetrics(MetricsPage.factory()).buildClustered().await();
     if (clusterManager != null) {
       LOG.info("joined cluster {} as node {} ({} members)", clusterManager.getConfig().getClusterName(),
           clusterManager.getNodeId(), clusterManager.getNodes().size());
@@ -129,16 +125,9 @@ public final class Main {
     new java.util.concurrent.CountDownLatch(1).await();
   }
 
-  /**
-   * Vert.x with Prometheus metrics; HTTP server meters are labelled by route template (never by raw
-   * path), event-bus meters by address (Vert.x leaves out its internal reply addresses).
-   */
+  /** Vert.x with Prometheus metrics as {@link MetricsPage} bounds them; build it with {@link MetricsPage#factory()}. */
   public static VertxOptions vertxOptions() {
-    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
-        .setJvmMetricsEnabled(true)
-        .addLabels(Label.HTTP_ROUTE, Label.EB_ADDRESS)
-        .setEnabled(true));
+    return new VertxOptions().setMetricsOptions(MetricsPage.options());
   }
 
   private static JsonObject loadConfig(String configFile) {

@@ -19,7 +19,6 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +57,7 @@ final class RiskClient {
     this.fallback = settings.fallback();
     this.latency = Timer.builder(NodeMetrics.RISK_LATENCY)
         .description("Risk scoring as payments sees it: the event-bus round trip, or the fallback")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(10)).register(NodeMetrics.registry());
+        .register(NodeMetrics.registry());
     this.fallbackApproved = fallbackCounter(Decision.APPROVE);
     this.fallbackDeclined = fallbackCounter(Decision.DECLINE);
   }

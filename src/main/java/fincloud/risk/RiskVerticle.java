@@ -22,7 +22,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,10 +63,8 @@ public class RiskVerticle extends VerticleBase {
     pool = DatabasePool.create(vertx, database, "fincloud-risk", settings.poolSize());
     ruleSets = new RuleSetCache(pool, settings.rulesMaxStaleMs());
     consumers = new ServiceConsumers(vertx);
-    // sub-millisecond buckets: the budget of scoring is a millisecond at p99
-    scoring = Timer.builder("fincloud_risk_scoring").description("Time risk takes to score one request")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(10)).register(NodeMetrics.registry());
+    scoring = Timer.builder(NodeMetrics.RISK_SCORING).description("Time risk takes to score one request")
+        .register(NodeMetrics.registry());
     return vertx.sharedData().<String, String>getAsyncMap(VELOCITY_MAP)
         .compose(map -> {
           windows = new VelocityStore(map);

@@ -1,8 +1,8 @@
 package fincloud.gateway;
 
 import fincloud.node.Main;
+import fincloud.node.MetricsPage;
 import io.vertx.core.Vertx;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 
 /** A Vert.x built as the node's launcher builds it, with Prometheus metrics (TestNode's has none). */
 final class MetricsVertx {
@@ -10,6 +10,6 @@ final class MetricsVertx {
   }
 
   static Vertx create() {
-    return Vertx.builder().with(Main.vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    return Vertx.builder().with(Main.vertxOptions()).withMetrics(MetricsPage.factory()).build();
   }
 }
