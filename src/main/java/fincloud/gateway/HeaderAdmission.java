@@ -7,9 +7,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The first phase of an API request, on the headers alone, in API.md's order of refusals: room
- * in the node's work bound, who calls (token, 401), whether they may now (rate limit, 429) and may
- * at all (scope, 403), and room for the body ({@link BodyBudget}). The body waits, paused, for the
+ * The first phase of an API request, on the headers alone, in the order of refusals of
+ * docs/contract.md (Refusal order): room in the node's work bound, who calls (token, 401), whether
+ * they may now (rate limit, 429) and may at all (scope, 403), and room for the body ({@link BodyBudget}). The body waits, paused, for the
  * verdict: a request refused here has its body dropped as it arrives, never buffered, so that a
  * client without a valid token cannot make the node hold memory or wait for bytes on its behalf.
  * Run by {@link HeaderAuthorization}; the caller it admits is {@link #identity} for the next phases.
@@ -69,7 +69,7 @@ final class HeaderAdmission {
     });
   }
 
-  /** In API.md's order after the token: rate limit, then scope; then room for the body. */
+  /** In docs/contract.md's refusal order after the token: rate limit, then scope; then room for the body. */
   private TokenVerifier.Identity authorized(RoutingContext ctx, ApiRoute route, TokenVerifier.Identity identity) {
     RequestTelemetry.caller(ctx, identity.tenant(), identity.clientId());
     long wait = guards.rateLimits().secondsToWait(identity.clientId());

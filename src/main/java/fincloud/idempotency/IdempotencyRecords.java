@@ -186,31 +186,28 @@ public final class IdempotencyRecords {
       return operation.get();
     }
     Key key = Key.of(caller);
-    return lock(transaction, Set.of(key))
-        .compose(busy -> busy.isEmpty() ? find(transaction, Set.of(key)) : Future.succeededFuture(null))
-        .compose(found -> {
-          if (found == null) {
-            return Future.succeededFuture(inFlight(caller));
-          }
-          Stored prior = found.get(key);
-          if (prior != null) {
-            return Future.succeededFuture(prior.replayFor(caller));
-          }
-          return operation.get().compose(answer -> isStored(answer)
-              ? save(transaction, Map.of(key, new Stored(caller.requestHash(), answer))).map(answer)
-              : Future.succeededFuture(answer));
-        });
+    return whenUndecided(transaction, caller, () -> operation.get().compose(answer -> isStored(answer)
+        ? save(transaction, Map.of(key, new Stored(caller.requestHash(), answer))).map(answer)
+        : Future.succeededFuture(answer)));
   }
 
   /**
    * Gives a refusal that is not kept for the caller's key (the risk fallback's) only when the key
    * is neither in flight nor decided: a key held by another attempt's transaction answers 409, a
    * decided key replays its answer. Otherwise the key is fenced in the same transaction, so that
-   * an earlier attempt still on its way can never commit after this refusal (docs/contract.md, Idempotency: an answer
-   * never contradicts the books).
+   * an earlier attempt still on its way can never commit after this refusal (docs/contract.md,
+   * "An answer never contradicts the books").
    */
   public static Future<Answer> refuseUnkept(SqlClient transaction, RequestContext caller,
       Supplier<Future<Answer>> refusal) {
+    Key key = Key.of(caller);
+    return whenUndecided(transaction, caller, () -> transaction.preparedQuery(FENCE)
+        .execute(Tuple.of(key.tenant(), key.key())).compose(fenced -> refusal.get()));
+  }
+
+  /** Under the key's lock: 409 while another attempt holds it, the kept answer once decided, else {@code decide}. */
+  private static Future<Answer> whenUndecided(SqlClient transaction, RequestContext caller,
+      Supplier<Future<Answer>> decide) {
     Key key = Key.of(caller);
     return lock(transaction, Set.of(key))
         .compose(busy -> busy.isEmpty() ? find(transaction, Set.of(key)) : Future.succeededFuture(null))
@@ -219,11 +216,7 @@ public final class IdempotencyRecords {
             return Future.succeededFuture(inFlight(caller));
           }
           Stored prior = found.get(key);
-          if (prior != null) {
-            return Future.succeededFuture(prior.replayFor(caller));
-          }
-          return transaction.preparedQuery(FENCE).execute(Tuple.of(key.tenant(), key.key()))
-              .compose(fenced -> refusal.get());
+          return prior != null ? Future.succeededFuture(prior.replayFor(caller)) : decide.get();
         });
   }
 

@@ -1,7 +1,7 @@
 package fincloud.outbox;
 
 /**
- * The actions the services record in the audit log, spelled as the log (and API.md) names them.
+ * The actions the services record in the audit log, spelled as the log (and docs/contract.md, Audit) names them.
  * The log itself keeps the text, so that a record of an action no longer written still reads.
  */
 public enum AuditAction {
