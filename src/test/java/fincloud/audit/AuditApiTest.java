@@ -6,6 +6,8 @@ import fincloud.gateway.SecretHash;
 import fincloud.node.ConfigLoader;
 import fincloud.shared.CanonicalJson;
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.MultiMap;
@@ -18,29 +20,20 @@ import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The audit log through the HTTP API of a whole node: what is recorded, who may read it, AUTH_FAILED. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class AuditApiTest {
   static final String AUDITOR = "acme-auditor";
   static final String KEY = CheckpointKeys.generate().toJSONString();
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx, config(vertx));
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx, config(vertx));
   }
 
   /** The demo configuration with a fixed checkpoint key and an auditor for globex too. */

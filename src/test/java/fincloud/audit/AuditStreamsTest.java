@@ -3,6 +3,8 @@ package fincloud.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -20,35 +22,31 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code GET /v1/audit/export} (NDJSON) and {@code GET /v1/audit/stream} (Server-Sent Events). */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class AuditStreamsTest {
   static final String AUDITOR = "acme-auditor";
   static Vertx vertx;
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx shared) {
+  @OwnNode
+  static TestNode start(Vertx shared) {
     vertx = shared;
-    node = TestNode.start(vertx, new JsonObject().put("audit", new JsonObject().put("checkpointEvery", 10)));
-    http = node.client();
+    return TestNode.start(vertx, new JsonObject().put("audit", new JsonObject().put("checkpointEvery", 10)));
+  }
+
+  @BeforeAll
+  static void prepare() {
     for (int i = 0; i < 12; i++) {
       http.openAccount("acme-teller", new JsonObject().put("currency", "USD"));
     }
     Eventually.until("twelve records sealed", AuditReads.DEADLINE, () -> AuditReads.all(http, AUDITOR, ""),
         found -> found.size() >= 12);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   private static List<JsonObject> lines(HttpResponse<Buffer> export) {

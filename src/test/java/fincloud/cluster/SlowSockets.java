@@ -1,10 +1,9 @@
 package fincloud.cluster;
 
+import fincloud.testkit.RawConnection;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -14,7 +13,8 @@ import java.util.Map;
  * Hostile connections to one port, held from the test JVM: idle sockets that never send a byte or
  * that fall silent after one request (kept alive), and slowloris ones that trickle a request's headers, or its body after complete headers, one
  * byte per {@link #tick()}. Each tick also notices which connections the server answered or
- * closed. Nothing but loopback; {@link #close()} closes every socket.
+ * closed. Each is a {@link RawConnection} made non-blocking, so that one thread keeps thousands
+ * going. Nothing but loopback; {@link #close()} closes every socket.
  */
 final class SlowSockets implements AutoCloseable {
   enum Kind { IDLE, IDLE_AFTER_A_REQUEST, SLOW_HEADERS, SLOW_BODY }
@@ -31,26 +31,25 @@ final class SlowSockets implements AutoCloseable {
     }
   }
 
-  private final InetSocketAddress address;
+  private final int port;
   private final List<Connection> connections = new ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(4096);
   private int failedToConnect;
 
   SlowSockets(int port) {
-    this.address = new InetSocketAddress("127.0.0.1", port);
+    this.port = port;
   }
 
   /** Opens {@code count} connections of a kind, sending what comes before the trickle. */
   void open(Kind kind, int count, String requestHead) {
     for (int i = 0; i < count; i++) {
       try {
-        SocketChannel channel = SocketChannel.open();
-        channel.socket().connect(address, 5_000);
+        RawConnection connection = RawConnection.open(port);
         if (requestHead != null) {
-          channel.write(ByteBuffer.wrap(requestHead.getBytes(StandardCharsets.US_ASCII)));
+          connection.send(requestHead);
         }
-        channel.configureBlocking(false);
-        connections.add(new Connection(kind, channel));
+        connection.channel().configureBlocking(false);
+        connections.add(new Connection(kind, connection.channel()));
       } catch (IOException e) {
         failedToConnect++;
       }

@@ -3,6 +3,8 @@ package fincloud.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
@@ -18,7 +20,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,24 +29,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * every unanswered transfer is retried with its Idempotency-Key, each one moved its money exactly
  * once: nothing acknowledged is lost, nothing is doubled.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class DatabaseOutageTest {
   static PgProxy proxy;
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
+  @OwnNode
+  static TestNode start(Vertx vertx) {
     String database = TestDatabase.freshDatabase();
     proxy = PgProxy.start(database);
-    node = TestNode.start(vertx, new JsonObject(), proxy.url(database));
-    http = node.client();
+    return TestNode.start(vertx, new JsonObject(), proxy.url(database));
   }
 
   @AfterAll
   static void stop() {
-    http.close();
-    node.stop();
     proxy.close();
   }
 

@@ -18,6 +18,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -30,7 +32,6 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * loopback: accepted when signed by a published key, also one published after the node started;
  * refused (401) for every way a token can be wrong.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class ExternalIdentityTest {
   static final String ISSUER = "https://idp.example.test";
   static JwksServer jwks;
@@ -48,22 +49,19 @@ class ExternalIdentityTest {
   static RSAKey rsa;
   static ECKey ec;
 
-  @BeforeAll
-  static void start(Vertx vertx) throws Exception {
+  @OwnNode
+  static TestNode start(Vertx vertx) throws Exception {
     jwks = new JwksServer(vertx);
     rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
     ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     jwks.publish(rsa);
     jwks.publish(ec);
-    node = TestNode.start(vertx, new JsonObject().put("FINCLOUD_JWKS_URL", jwks.url())
+    return TestNode.start(vertx, new JsonObject().put("FINCLOUD_JWKS_URL", jwks.url())
         .put("gateway", new JsonObject().put("jwks", new JsonObject().put("issuer", ISSUER).put("minRefreshMs", 200))));
-    http = node.client();
   }
 
   @AfterAll
   static void stop() {
-    http.close();
-    node.stop();
     jwks.close();
   }
 

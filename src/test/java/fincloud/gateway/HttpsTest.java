@@ -3,6 +3,8 @@ package fincloud.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,17 +21,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** With gateway.tls naming a PEM certificate and key, the node speaks HTTPS only. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class HttpsTest {
   static TestNode node;
   static SelfSignedCertificate certificate;
   static WebClient https;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
+  @OwnNode
+  static TestNode start(Vertx vertx) {
     certificate = SelfSignedCertificate.create("localhost");
-    node = TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("tls", new JsonObject()
+    return TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("tls", new JsonObject()
         .put("certPath", certificate.certificatePath()).put("keyPath", certificate.privateKeyPath()))));
+  }
+
+  @BeforeAll
+  static void connect(Vertx vertx) {
     https = WebClient.create(vertx, new WebClientOptions().setSsl(true).setDefaultHost("localhost")
         .setDefaultPort(node.port()).setTrustOptions(new PemTrustOptions().addCertPath(certificate.certificatePath())));
   }
@@ -37,7 +43,6 @@ class HttpsTest {
   @AfterAll
   static void stop() {
     https.close();
-    node.stop();
     certificate.delete();
   }
 

@@ -3,40 +3,33 @@ package fincloud.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Funds;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Health, metrics and the OpenAPI document: served on the API's port, without a token. */
+@ExtendWith(NodeExtension.class)
 class OperationalRoutesTest {
-  static Vertx vertx;
-  static TestNode node;
   static TestClient http;
 
   /** With metrics on, as the node's launcher builds its Vert.x. */
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+  @OwnNode
+  static TestNode start() {
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory()).build();
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
-    vertx.close().await();
+    return TestNode.startOnItsOwnVertx(vertx, new JsonObject());
   }
 
   private static HttpResponse<Buffer> get(String path) {

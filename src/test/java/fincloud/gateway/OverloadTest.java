@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.shared.Addresses;
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Future;
@@ -17,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,17 +29,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * token is even looked at), operators
  * still reach health; once they are let go, requests are served again.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class OverloadTest {
   static TestNode node;
   static TestClient http;
   static final ConcurrentLinkedQueue<DeliveryContext<Object>> held = new ConcurrentLinkedQueue<>();
   static volatile boolean holding;
 
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("maxInFlight", 3)));
+  }
+
   @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("maxInFlight", 3)));
-    http = node.client();
+  static void prepare(Vertx vertx) {
     vertx.eventBus().addInboundInterceptor(delivery -> {
       if (holding && delivery.message().address().equals(Addresses.ACCOUNTS_GET)) {
         held.add(delivery);
@@ -46,12 +50,6 @@ class OverloadTest {
         delivery.next();
       }
     });
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   @Test

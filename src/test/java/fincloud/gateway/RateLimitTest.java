@@ -2,6 +2,8 @@ package fincloud.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Future;
@@ -12,8 +14,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,22 +22,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * acme-teller (the default, far higher limit) works alongside: globex gets exactly its quota and
  * 429 RATE_LIMITED with Retry-After for the rest, acme is never refused.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class RateLimitTest {
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("rateLimits", new JsonObject()
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx, new JsonObject().put("gateway", new JsonObject().put("rateLimits", new JsonObject()
         .put("clients", new JsonObject().put("globex-teller", new JsonObject().put("limit", 5).put("periodMs", 3_600_000))))));
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   @Test

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.gateway.ApiRoute;
 import fincloud.gateway.Routes;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
+import fincloud.testkit.TestClient;
+import fincloud.testkit.TestNode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every route of {@link Routes#EVERY} (routes added later are in it too) called by a client with
@@ -24,24 +28,25 @@ import org.junit.jupiter.api.Test;
  * with no or a forged token. Only a caller holding one of the route's scopes gets through; the
  * other tenant gets 404 for this tenant's resources and never sees them in an answer.
  */
+@ExtendWith(NodeExtension.class)
 class AuthorizationMatrixTest {
   static HostileNode node;
   static ValidBodies bodies;
   static final Map<String, String> tokens = new LinkedHashMap<>();
   static final Random random = new Random(7);
 
+  @OwnNode
+  static TestNode start() {
+    return HostileNode.start();
+  }
+
   @BeforeAll
-  static void start() {
-    node = HostileNode.start();
+  static void seed(TestNode testNode, TestClient http) {
+    node = HostileNode.seeded(testNode, http);
     bodies = new ValidBodies(node.acmeUsd, "USD");
     HostileNode.SCOPES.forEach(scope -> tokens.put(scope, node.token(HostileNode.singleScopeClient(scope))));
     tokens.put("all scopes", node.token(HostileNode.ACME_ADMIN));
     tokens.put("globex, all scopes", node.token(HostileNode.GLOBEX_ADMIN));
-  }
-
-  @AfterAll
-  static void stop() {
-    node.stop();
   }
 
   @Test

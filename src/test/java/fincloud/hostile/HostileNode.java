@@ -54,10 +54,10 @@ final class HostileNode {
   String globexPosted;
   private final Map<String, String> tenantOfId = new ConcurrentHashMap<>();
 
-  private HostileNode(Vertx vertx, TestNode node) {
-    this.vertx = vertx;
+  private HostileNode(TestNode node, TestClient http) {
+    this.vertx = node.vertx();
     this.node = node;
-    this.http = node.client();
+    this.http = http;
     this.raw = new RawHttp(node.port());
   }
 
@@ -66,19 +66,23 @@ final class HostileNode {
     return "acme-only-" + scope.replace(':', '-');
   }
 
-  static HostileNode start() {
-    return start(new JsonObject());
-  }
-
-  /** A node on a Vert.x of its own, with metrics on as the real node has them (/metrics is attacked too). */
-  static HostileNode start(JsonObject overrides) {
+  /**
+   * The node to attack, for a test class's {@code @OwnNode} method: on a Vert.x of its own with
+   * metrics on, as the real node has them (/metrics is attacked too), which it closes when it stops.
+   */
+  static TestNode start() {
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory()).build();
     JsonArray clients = ConfigLoader.load(vertx, null).await().getJsonArray("clients").copy();
     SCOPES.forEach(scope -> clients.add(client(singleScopeClient(scope), "acme", scope)));
     clients.add(client(GLOBEX_ADMIN, "globex", String.join(" ", SCOPES)));
-    HostileNode hostile = new HostileNode(vertx, TestNode.start(vertx, overrides.copy().put("clients", clients)));
+    return TestNode.startOnItsOwnVertx(vertx, new JsonObject().put("clients", clients));
+  }
+
+  /** That node with its accounts and transfers to aim at. */
+  static HostileNode seeded(TestNode node, TestClient http) {
+    HostileNode hostile = new HostileNode(node, http);
     hostile.seed();
     return hostile;
   }
@@ -211,11 +215,5 @@ final class HostileNode {
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  void stop() {
-    http.close();
-    node.stop();
-    vertx.close().await();
   }
 }

@@ -2,6 +2,10 @@ package fincloud.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
+import fincloud.testkit.TestClient;
+import fincloud.testkit.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -18,12 +22,14 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The same request with the same Idempotency-Key 1000 times at once over 50 connections: it takes
  * effect exactly once, and every answer is the first answer again (same status, same body, marked
  * replayed) or 409 IDEMPOTENCY_IN_FLIGHT while the first is still running.
  */
+@ExtendWith(NodeExtension.class)
 class IdempotencyUnderFireTest {
   static final int REQUESTS = 1000;
   static final int CONNECTIONS = 50;
@@ -32,9 +38,14 @@ class IdempotencyUnderFireTest {
   static WebClient web;
   static String token;
 
+  @OwnNode
+  static TestNode start() {
+    return HostileNode.start();
+  }
+
   @BeforeAll
-  static void start() {
-    node = HostileNode.start();
+  static void seed(TestNode testNode, TestClient http) {
+    node = HostileNode.seeded(testNode, http);
     web = WebClient.create(node.vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(node.node.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(CONNECTIONS));
     token = node.token(HostileNode.ACME_TELLER);
@@ -43,7 +54,6 @@ class IdempotencyUnderFireTest {
   @AfterAll
   static void stop() {
     web.close();
-    node.stop();
   }
 
   @Test

@@ -1,11 +1,8 @@
 package fincloud.hostile;
 
+import fincloud.testkit.RawConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,9 +11,9 @@ import java.util.Locale;
 
 /**
  * A deliberately dumb HTTP/1.1 client on a plain socket: it sends exactly the bytes it is given
- * (any method, any request target, any header, any body), one request per connection, and reads
- * the answer until the server closes. A well-behaved client library refuses most of what hostile
- * input is made of, hence this one.
+ * (any method, any request target, any header, any body), one request per connection on a
+ * {@link RawConnection}, and reads one whole answer or what comes until the server closes. A
+ * well-behaved client library refuses most of what hostile input is made of, hence this one.
  */
 final class RawHttp {
   /** Longer than the gateway's own request timeout: a request not answered by then is a hang. */
@@ -96,22 +93,22 @@ final class RawHttp {
   }
 
   Response send(Request request) throws NoAnswer {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      socket.setSoTimeout(ANSWER_TIMEOUT_MS);
+    boolean toHead = request.method().equals("HEAD");
+    try (RawConnection connection = RawConnection.open(port)) {
+      connection.readTimeoutMs(ANSWER_TIMEOUT_MS);
       IOException writeFailure = null;
       try {
-        write(socket.getOutputStream(), request);
+        connection.send(bytes(request));
       } catch (IOException e) {
         // The server may answer (413, 431) and close before it has read everything we send.
         writeFailure = e;
       }
-      byte[] raw = readAnswer(socket.getInputStream(), request.method().equals("HEAD"));
+      byte[] raw = connection.readAnswer(toHead);
       if (raw.length == 0) {
         throw new NoAnswer("connection closed without an answer"
             + (writeFailure == null ? "" : " (while sending: " + writeFailure.getMessage() + ")"));
       }
-      return parse(raw, request.method().equals("HEAD"));
+      return parse(raw, toHead);
     } catch (SocketTimeoutException e) {
       throw new NoAnswer("no answer within " + ANSWER_TIMEOUT_MS + " ms");
     } catch (IOException e) {
@@ -119,68 +116,21 @@ final class RawHttp {
     }
   }
 
-  private void write(OutputStream out, Request request) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    head.writeBytes((request.method() + " " + request.target() + " HTTP/1.1\r\n").getBytes(StandardCharsets.UTF_8));
-    head.writeBytes(("Host: 127.0.0.1:" + port + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+  private byte[] bytes(Request request) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes((request.method() + " " + request.target() + " HTTP/1.1\r\n").getBytes(StandardCharsets.UTF_8));
+    out.writeBytes(("Host: 127.0.0.1:" + port + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     for (String[] h : request.headers()) {
-      head.writeBytes((h[0] + ": " + h[1] + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.writeBytes((h[0] + ": " + h[1] + "\r\n").getBytes(StandardCharsets.UTF_8));
     }
     if (request.body() != null) {
-      head.writeBytes(("Content-Length: " + request.body().length + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.writeBytes(("Content-Length: " + request.body().length + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     }
-    head.writeBytes("Connection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-    out.write(head.toByteArray());
+    out.writeBytes("Connection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
     if (request.body() != null) {
-      out.write(request.body());
+      out.writeBytes(request.body());
     }
-    out.flush();
-  }
-
-  /** Reads until one whole answer is in (by its length or last chunk), or the server closes. */
-  private static byte[] readAnswer(InputStream in, boolean head) throws IOException {
-    ByteArrayOutputStream all = new ByteArrayOutputStream();
-    byte[] chunk = new byte[16 * 1024];
-    try {
-      for (int n; (n = in.read(chunk)) >= 0; ) {
-        all.write(chunk, 0, n);
-        if (complete(all.toByteArray(), head)) {
-          break;
-        }
-      }
-    } catch (java.net.SocketException reset) {
-      // A reset after the answer (the server closing a connection with unread input) keeps what came.
-      if (all.size() == 0) {
-        throw reset;
-      }
-    }
-    return all.toByteArray();
-  }
-
-  private static boolean complete(byte[] raw, boolean head) {
-    byte[] crlf2 = "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-    int end = indexOf(raw, crlf2, 0);
-    while (end >= 0 && startsWith(raw, "HTTP/1.1 1") && !startsWith(raw, "HTTP/1.1 101")) {
-      raw = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
-      end = indexOf(raw, crlf2, 0);
-    }
-    if (end < 0) {
-      return false;
-    }
-    String header = new String(raw, 0, end, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-    // A Server-Sent Events stream never ends: its header is the whole answer this client waits for.
-    if (head || header.startsWith("http/1.1 204") || header.startsWith("http/1.1 304")
-        || header.contains("\r\ncontent-type: text/event-stream")) {
-      return true;
-    }
-    java.util.regex.Matcher length = java.util.regex.Pattern.compile("\r\ncontent-length:\\s*(\\d+)").matcher(header);
-    if (length.find()) {
-      return raw.length - end - 4 >= Long.parseLong(length.group(1));
-    }
-    if (header.contains("\r\ntransfer-encoding:") && header.contains("chunked")) {
-      return indexOf(raw, "\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), end) >= 0;
-    }
-    return false;
+    return out.toByteArray();
   }
 
   private static Response parse(byte[] raw, boolean head) throws NoAnswer {

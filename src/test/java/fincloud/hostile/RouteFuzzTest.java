@@ -16,6 +16,10 @@ import fincloud.gateway.ApiRoute;
 import fincloud.gateway.Routes;
 import fincloud.hostile.Fuzz.Attack;
 import fincloud.shared.Page;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
+import fincloud.testkit.TestClient;
+import fincloud.testkit.TestNode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +28,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Property-based fuzzing of every route (those of {@link Routes#EVERY}, so routes added later are
@@ -35,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * random bodies, odd paths, ids, query parameters, methods and headers of every size. Each answer
  * must keep the {@link Contract}; after each property the books must be whole (no partial write).
  */
+@ExtendWith(NodeExtension.class)
 class RouteFuzzTest {
 
   static HostileNode node;
@@ -48,9 +53,14 @@ class RouteFuzzTest {
   static List<ApiRoute> bodyRoutes;
   static HostileRequests requests;
 
+  @OwnNode
+  static TestNode start() {
+    return HostileNode.start();
+  }
+
   @BeforeAll
-  static void start() {
-    node = HostileNode.start();
+  static void seed(TestNode testNode, TestClient http) {
+    node = HostileNode.seeded(testNode, http);
     fuzz = new Fuzz(node);
     acmeBodies = new ValidBodies(node.acmeUsd, "USD");
     acmeAdmin = node.token(HostileNode.ACME_ADMIN);
@@ -62,11 +72,6 @@ class RouteFuzzTest {
     knownIds.addAll(node.globexUsd);
     requests = new HostileRequests(node, knownIds);
     bodyRoutes = Routes.ALL.stream().filter(r -> r.method() != HttpMethod.GET).toList();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.stop();
   }
 
   @AfterEach

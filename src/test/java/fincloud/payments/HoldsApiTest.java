@@ -10,6 +10,8 @@ import static fincloud.payments.LedgerFixture.problem;
 import static fincloud.payments.LedgerFixture.transferRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -20,29 +22,26 @@ import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Two-phase transfers over HTTP: holds, full and partial posts, voids, and their refusals. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class HoldsApiTest {
   static TestNode node;
   static TestClient http;
   static LedgerFixture ledger;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-    ledger = new LedgerFixture(http, node.pgUrl());
+  /** Its own node: it reads the trial balance of a whole currency. */
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx);
   }
 
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+  @BeforeAll
+  static void prepare() {
+    ledger = new LedgerFixture(http, node.pgUrl());
   }
 
   @Test

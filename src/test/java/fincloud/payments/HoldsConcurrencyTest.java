@@ -7,7 +7,11 @@ import static fincloud.payments.LedgerFixture.transferRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
+import fincloud.testkit.TestClock;
+import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
 import fincloud.testkit.TestSql;
 import io.vertx.core.Vertx;
@@ -38,18 +42,27 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Many clients at once, over HTTP, on a few accounts: immediate transfers, holds (some expiring
  * during the run), posts in full and in part, voids, replays and batches, so that the ledger
  * writer groups them. Afterwards the books must agree to the cent with what the API answered.
+ * Its own node: it reads the whole tenant's transfers and trial balance; the node's clock is moved
+ * past the last one-second holds instead of waiting for them.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class HoldsConcurrencyTest {
+  private static final Logger LOG = LoggerFactory.getLogger(HoldsConcurrencyTest.class);
   static final int ACCOUNTS = 8;
   static final long FUNDED = 10_000;
   static final int WORKERS = 12;
   static final int OPERATIONS_PER_WORKER = 40;
+  static final int SHORT_HOLD_SECONDS = 1;
+  /** Sweep often, so that the short holds are voided soon after the clock passes their expiry. */
+  static final JsonObject FAST_SWEEP = new JsonObject().put("ledger", new JsonObject().put("expiryIntervalMs", 100));
+  static final TestClock CLOCK = new TestClock();
 
   static TestNode node;
   static TestClient http;
@@ -64,10 +77,13 @@ class HoldsConcurrencyTest {
   final List<String> unattended = new ArrayList<>();
   final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
 
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx, FAST_SWEEP, TestDatabase.freshDatabase(), CLOCK);
+  }
+
   @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
+  static void connect(Vertx vertx) {
     ledger = new LedgerFixture(http, node.pgUrl());
     web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port())
         .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(WORKERS * 2));
@@ -76,8 +92,6 @@ class HoldsConcurrencyTest {
   @AfterAll
   static void stop() {
     web.close();
-    http.close();
-    node.stop();
   }
 
   @Test
@@ -87,7 +101,7 @@ class HoldsConcurrencyTest {
     }
     // A few holds that nobody settles: the system must void them during the run.
     for (int i = 0; i < 3; i++) {
-      unattended.add(ledger.hold(accounts.get(i), accounts.get(i + 1), 100, "USD", 1).getString("id"));
+      unattended.add(ledger.hold(accounts.get(i), accounts.get(i + 1), 100, "USD", SHORT_HOLD_SECONDS).getString("id"));
     }
     shortHolds.addAll(unattended);
     String token = http.token(TELLER);
@@ -111,11 +125,12 @@ class HoldsConcurrencyTest {
       worker.get(5, TimeUnit.MINUTES);
     }
     pool.shutdown();
-    System.out.printf("%d operations by %d clients in %d ms%n", WORKERS * OPERATIONS_PER_WORKER, WORKERS,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    LOG.info("{} operations by {} clients in {} ms (seed {})", WORKERS * OPERATIONS_PER_WORKER, WORKERS,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), seed);
     assertThat(failures).as("unexpected answers (seed " + seed + ")").isEmpty();
 
-    // Let the short holds expire, so that nothing changes while the books are read.
+    // Past the short holds' expiry, so that nothing changes while the books are read.
+    CLOCK.advance(Duration.ofSeconds(SHORT_HOLD_SECONDS + 1));
     Eventually.until("short holds are expired", Duration.ofSeconds(30), () -> shortHolds.stream()
         .noneMatch(id -> ledger.transferById(id).getString("status").equals("PENDING")));
     assertBooksAgree();
@@ -133,7 +148,7 @@ class HoldsConcurrencyTest {
       boolean expiresSoon = random.nextInt(10) == 0;
       JsonObject hold = pair(random, true);
       if (expiresSoon) {
-        hold.put("expiresInSeconds", 1);
+        hold.put("expiresInSeconds", SHORT_HOLD_SECONDS);
       }
       JsonObject answer = expect(send(token, "/v1/transfers", hold, key()), 201, 422);
       if (answer != null && expiresSoon) {
@@ -240,7 +255,8 @@ class HoldsConcurrencyTest {
         case "PENDING" -> {
           debit[1] += t.getLong("amount");
           held += t.getLong("amount");
-          assertThat(Instant.parse(t.getString("expiresAt"))).isAfter(Instant.now());
+          assertThat(Instant.parse(t.getString("expiresAt"))).as("a pending hold is not past its expiry")
+              .isAfter(CLOCK.instant());
         }
         case "VOIDED" -> {
           assertThat(t.getString("voidReason")).isIn("REQUESTED", "EXPIRED");
@@ -268,7 +284,7 @@ class HoldsConcurrencyTest {
     assertThat(ledger.count("""
         SELECT count(*) FROM (SELECT entity_id FROM %s AS facts WHERE action IN ('TRANSFER_POSTED', 'TRANSFER_VOIDED')
           GROUP BY entity_id HAVING count(*) > 1) settled_twice""".formatted(TestSql.AUDIT_FACTS))).isZero();
-    System.out.printf("%d transfers: %d posted, %d voided, %d pending%n", transfers.size(), posted,
+    LOG.info("{} transfers: {} posted, {} voided, {} pending", transfers.size(), posted,
         transfers.stream().filter(t -> t.getString("status").equals("VOIDED")).count(),
         transfers.stream().filter(t -> t.getString("status").equals("PENDING")).count());
   }

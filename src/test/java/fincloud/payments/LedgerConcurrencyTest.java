@@ -3,6 +3,8 @@ package fincloud.payments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Funds;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import fincloud.testkit.TestSql;
@@ -28,8 +30,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * books must balance exactly against what the clients were told: every acknowledged transfer is
  * posted once, nothing else is, no balance is below its limit, and the trial balance holds.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class LedgerConcurrencyTest {
   private static final int CLIENTS = 32;
   private static final int ACCOUNTS = 20;
@@ -49,16 +49,10 @@ class LedgerConcurrencyTest {
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+  /** Its own node: it reads the trial balance and every entry of the database. */
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx);
   }
 
   /** One acknowledged transfer as the client saw it. */

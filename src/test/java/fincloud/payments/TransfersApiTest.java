@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import fincloud.idempotency.IdempotencyRecords;
 import fincloud.testkit.Eventually;
 import fincloud.testkit.Funds;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import fincloud.testkit.TestSql;
@@ -23,13 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** IMMEDIATE transfers through HTTP: refusals in docs/contract.md's order, reads, and idempotency. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class TransfersApiTest {
   private static final String TELLER = "acme-teller";
   private static final String AUDITOR = "acme-auditor";
@@ -38,16 +38,10 @@ class TransfersApiTest {
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+  /** Its own node: it adds a constraint to the transfers table and runs other nodes on its database. */
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx);
   }
 
   private static String open(String clientId, String currency) {

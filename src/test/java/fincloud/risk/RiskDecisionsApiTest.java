@@ -7,6 +7,8 @@ import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -19,14 +21,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Transfers through the API against each rule type and action: declines, reviews and their holds. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class RiskDecisionsApiTest {
   static TestNode node;
   static TestClient http;
@@ -34,16 +34,10 @@ class RiskDecisionsApiTest {
   String source;
   String target;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx);
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+  /** Its own node: it sets the acme tenant's rule set, which would decide other classes' transfers. */
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx);
   }
 
   /** Fresh accounts, funded while no rule stands in the way. */

@@ -3,6 +3,8 @@ package fincloud.risk;
 import static fincloud.risk.RiskFixtures.funded;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -10,28 +12,19 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The configurable fallback: small transfers in one currency go ahead while risk is away, recorded as such. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class RiskFallbackApproveBelowTest {
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
-    node = TestNode.start(vertx, new JsonObject().put("risk", new JsonObject().put("timeoutMs", 200)
+  @OwnNode
+  static TestNode start(Vertx vertx) {
+    return TestNode.start(vertx, new JsonObject().put("risk", new JsonObject().put("timeoutMs", 200)
         .put("fallback", new JsonObject().put("mode", "APPROVE_BELOW").put("currency", "USD").put("amount", 10_000))));
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
   }
 
   @Test

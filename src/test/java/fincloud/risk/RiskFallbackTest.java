@@ -9,6 +9,8 @@ import fincloud.node.DatabaseSettings;
 import fincloud.shared.Addresses;
 import fincloud.shared.CanonicalJson;
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,16 +30,16 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Risk unavailable: payments' circuit breaker and the default fallback (decline), visible in
  * /metrics, audited, not kept for the key, and recovery when risk is back. The node runs on a
  * Vert.x with metrics, as a real node does, so that /metrics has something to say.
  */
+@ExtendWith(NodeExtension.class)
 class RiskFallbackTest {
   private static final Pattern BREAKER = Pattern.compile("fincloud_payments_breaker_state\\{service=\"risk\",?} (\\S+)");
   private static final Pattern DECLINES = Pattern.compile("fincloud_risk_fallback_total\\{decision=\"DECLINE\",?} (\\S+)");
@@ -46,21 +48,14 @@ class RiskFallbackTest {
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start() {
+  /** The Vert.x with metrics is the node's own: it closes it when it stops. */
+  @OwnNode
+  static TestNode start() {
     vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory()).build();
-    node = TestNode.start(vertx, new JsonObject().put("risk", new JsonObject().put("timeoutMs", 200)
+    return TestNode.startOnItsOwnVertx(vertx, new JsonObject().put("risk", new JsonObject().put("timeoutMs", 200)
         .put("breaker", new JsonObject().put("maxFailures", 3).put("resetTimeoutMs", 500))));
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
-    vertx.close().await();
   }
 
   /** Each test starts with risk answering and the breaker closed again. */

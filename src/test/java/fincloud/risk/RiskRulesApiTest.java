@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import fincloud.gateway.SecretHash;
 import fincloud.node.ConfigLoader;
 import fincloud.testkit.Eventually;
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
@@ -18,32 +20,23 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** GET/PUT /v1/risk/rules: versions, audit, validation, tenants, and how a new set reaches a node. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class RiskRulesApiTest {
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx vertx) {
+  @OwnNode
+  static TestNode start(Vertx vertx) {
     // a risk:admin client for the second tenant, which the demo configuration does not have
     JsonArray clients = ConfigLoader.load(vertx, null).await().getJsonArray("clients").copy()
         .add(new JsonObject().put("id", "globex-admin").put("tenant", "globex")
             .put("scopes", "accounts:read accounts:write transfers:read transfers:write risk:admin admin")
             .put("secretHash", SecretHash.hash("globex-admin" + TestClient.SECRET_SUFFIX)));
-    node = TestNode.start(vertx, new JsonObject().put("clients", clients));
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+    return TestNode.start(vertx, new JsonObject().put("clients", clients));
   }
 
   @Test

@@ -6,6 +6,8 @@ import static fincloud.risk.RiskFixtures.rule;
 import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.NodeExtension;
+import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Future;
@@ -22,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -32,24 +32,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * runs as several instances on different event loops here, so that concurrent scorings of one
  * account really race for its window (as they do across the nodes of a cluster).
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, NodeExtension.class})
 class VelocityApiTest {
   static final int RISK_INSTANCES = 4;
   static Vertx vertx;
   static TestNode node;
   static TestClient http;
 
-  @BeforeAll
-  static void start(Vertx testVertx) {
+  @OwnNode
+  static TestNode start(Vertx testVertx) {
     vertx = testVertx;
-    node = TestNode.start(vertx, new JsonObject().put("risk", new JsonObject().put("instances", RISK_INSTANCES)));
-    http = node.client();
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    node.stop();
+    return TestNode.start(vertx, new JsonObject().put("risk", new JsonObject().put("instances", RISK_INSTANCES)));
   }
 
   @Test

@@ -21,12 +21,15 @@ public final class TestNode {
   private final Node node;
   private final int port;
   private final String pgUrl;
+  /** Whether {@link #stop()} closes the Vert.x too: the node was given one of its own. */
+  private final boolean ownsVertx;
 
-  private TestNode(Vertx vertx, Node node, int port, String pgUrl) {
+  private TestNode(Vertx vertx, Node node, int port, String pgUrl, boolean ownsVertx) {
     this.vertx = vertx;
     this.node = node;
     this.port = port;
     this.pgUrl = pgUrl;
+    this.ownsVertx = ownsVertx;
   }
 
   public static TestNode start(Vertx vertx) {
@@ -45,6 +48,18 @@ public final class TestNode {
 
   /** @param clock the ledger's clock, e.g. a {@link TestClock} that the test moves forward */
   public static TestNode start(Vertx vertx, JsonObject overrides, String pgUrl, Clock clock) {
+    return start(vertx, overrides, pgUrl, clock, false);
+  }
+
+  /**
+   * A node on a Vert.x built for it alone (e.g. with metrics on, as the launcher builds it), on a
+   * fresh database; {@link #stop()} closes that Vert.x after the node.
+   */
+  public static TestNode startOnItsOwnVertx(Vertx vertx, JsonObject overrides) {
+    return start(vertx, overrides, TestDatabase.freshDatabase(), Clock.systemUTC(), true);
+  }
+
+  private static TestNode start(Vertx vertx, JsonObject overrides, String pgUrl, Clock clock, boolean ownsVertx) {
     int port = freePort();
     JsonObject json = ConfigLoader.load(vertx, null).await()
         .put("FINCLOUD_DATA_DIR", temporaryDataDir())
@@ -52,11 +67,15 @@ public final class TestNode {
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     NodeConfig config = new NodeConfig(json);
     Node node = Node.deploy(vertx, config, pgUrl, null, clock).await();
-    return new TestNode(vertx, node, port, pgUrl);
+    return new TestNode(vertx, node, port, pgUrl, ownsVertx);
   }
 
   public TestClient client() {
     return new TestClient(vertx, port);
+  }
+
+  public Vertx vertx() {
+    return vertx;
   }
 
   public int port() {
@@ -79,6 +98,9 @@ public final class TestNode {
 
   public void stop() {
     node.stop().await();
+    if (ownsVertx) {
+      vertx.close().await();
+    }
   }
 
   /** Node files (the generated audit key) go to a fresh folder, never the working directory. */
