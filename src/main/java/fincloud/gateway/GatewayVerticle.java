@@ -72,7 +72,8 @@ public class GatewayVerticle extends VerticleBase {
         .compose(openApi -> GatewayKeys.load(pool, settings.tokens()).map(keys -> {
           api = new ApiHandler(vertx, settings, breaker, new RequestSchemas(openApi),
               keys.verifier(settings.tokens(), external), guards, authFailures);
-          return new TokenEndpoint(vertx, clients, keys.issuer(settings.tokens()), api.authFailures());
+          return new TokenEndpoint(TokenGuards.of(vertx, settings.tokenLimits()), clients,
+              keys.issuer(settings.tokens()), api.authFailures());
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .invalidRequestHandler(new MalformedRequests())

@@ -66,7 +66,7 @@ class RiskFallbackTest {
   /** Each test starts with risk answering and the breaker closed again. */
   @BeforeEach
   void riskAnswers() {
-    String source = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
+    String source = http.openAccount("acme-admin", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 1_000_000)).getString("id");
     String target = RiskFixtures.account(http, "acme-teller", "USD");
     HttpResponse<Buffer> answered = Eventually.until("a transfer approved by risk", Duration.ofSeconds(15),
