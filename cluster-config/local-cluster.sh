@@ -77,7 +77,8 @@ start_node() {
   fi
   mkdir -p "$DIR/node$i"
   # shellcheck disable=SC2086
-  FINCLOUD_CLUSTER=true FINCLOUD_CLUSTER_NAME=$CLUSTER_NAME FINCLOUD_HTTP_PORT=$port \
+  # A local cluster is for trying FinCloud: demo mode (the demo clients) unless FINCLOUD_DEMO says otherwise.
+  FINCLOUD_DEMO=${FINCLOUD_DEMO:-true} FINCLOUD_CLUSTER=true FINCLOUD_CLUSTER_NAME=$CLUSTER_NAME FINCLOUD_HTTP_PORT=$port \
     FINCLOUD_DATA_DIR="$DIR/node$i" FINCLOUD_PG_URL="$(cat "$DIR/postgres/postgres.url")" FINCLOUD_ROLES=$roles \
     setsid nohup java $JAVA_OPTS -jar "$JAR" ${CONFIG_FILE:+--config "$CONFIG_FILE"} >>"$DIR/node$i.log" 2>&1 </dev/null &
   echo $! >"$DIR/node$i.pid"

@@ -65,9 +65,15 @@ public class AccountsVerticle extends VerticleBase {
 
   private Future<Answer> open(RequestContext caller, JsonObject request) {
     JsonObject body = request.getJsonObject("body");
+    // Credit is the tenant's decision, not a teller's: a teller could otherwise open an account
+    // with an unlimited overdraft and move money out of it.
     if (body.getBoolean("allowNegative", false) && !caller.hasScope("admin")) {
       return Future.succeededFuture(Answer.problem(ErrorCode.FORBIDDEN,
           "allowNegative accounts need the admin scope", caller.requestId()));
+    }
+    if (body.getLong("overdraftLimit", 0L) > 0 && !caller.hasScope("admin")) {
+      return Future.succeededFuture(Answer.problem(ErrorCode.FORBIDDEN,
+          "an overdraftLimit above 0 needs the admin scope", caller.requestId()));
     }
     return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
         AccountRepository.insert(tx, Ids.account(), caller.tenant(), body).compose(account ->

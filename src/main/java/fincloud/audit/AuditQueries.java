@@ -2,6 +2,7 @@ package fincloud.audit;
 
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;
+import fincloud.shared.ReservedTenants;
 import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class AuditQueries {
   /** The chain of failed authentications whose client is unknown. */
-  static final String SYSTEM_CHAIN = "_system";
+  static final String SYSTEM_CHAIN = ReservedTenants.SYSTEM;
   static final int RANGE_LIMIT = 1000;
 
   private static final long MAX_SEQ = 9007199254740991L;
@@ -78,15 +79,20 @@ final class AuditQueries {
     return log.range(chain, from, to, since, until, limit).map(Answer::ok);
   }
 
-  /** The chain a caller may read: its own tenant's, or {@code _system} with the admin scope. */
+  /**
+   * The chain a caller may read: its own tenant's, or {@code _system} for the platform operator
+   * only (failed logins of every tenant, with addresses and the client ids people typed: no
+   * tenant's admin may read them).
+   */
   static String chainOf(RequestContext caller, JsonObject query) {
     String asked = text(query, "tenant", 64);
     if (asked == null || asked.equals(caller.tenant())) {
       return caller.tenant();
     }
     if (asked.equals(SYSTEM_CHAIN)) {
-      if (!caller.hasScope("admin")) {
-        throw new ServiceException(ErrorCode.FORBIDDEN, "the _system audit chain needs the admin scope");
+      if (!caller.hasScope(ReservedTenants.OPERATOR_SCOPE) || !caller.tenant().equals(ReservedTenants.PLATFORM)) {
+        throw new ServiceException(ErrorCode.FORBIDDEN, "the _system audit chain is the platform operator's (scope "
+            + ReservedTenants.OPERATOR_SCOPE + ")");
       }
       return SYSTEM_CHAIN;
     }

@@ -4,6 +4,7 @@ import fincloud.outbox.AuditAction;
 import fincloud.outbox.AuditEvent;
 import fincloud.outbox.AuditOutbox;
 import fincloud.shared.NodeState;
+import fincloud.shared.ReservedTenants;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,11 +28,11 @@ import org.slf4j.LoggerFactory;
  * the node: each window becomes one record carrying the number of attempts it stands for, written
  * to the outbox in a small transaction of its own. A known client's record goes to its tenant's
  * chain; an unknown client's (or a token's, which cannot be trusted to name one) to the
- * {@code _system} chain that only admins read. The limit is per node: a cluster of n gateways
+ * {@code _system} chain that only the platform operator reads. The limit is per node: a cluster of n gateways
  * writes at most n records per second for one client.
  */
 final class AuthFailures {
-  static final String SYSTEM_CHAIN = "_system";
+  static final String SYSTEM_CHAIN = ReservedTenants.SYSTEM;
   private static final Logger LOG = LoggerFactory.getLogger(AuthFailures.class);
   private static final long WINDOW_MS = 1000;
   private static final int MAX_LISTED = 5;

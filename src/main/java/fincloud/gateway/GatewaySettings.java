@@ -2,6 +2,7 @@ package fincloud.gateway;
 
 import fincloud.bus.CallPolicy;
 import fincloud.shared.ConfigSection;
+import fincloud.shared.ReservedTenants;
 import fincloud.shared.RequestDeadline;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,7 +25,7 @@ import java.util.Map;
  */
 public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long idleTimeoutSeconds,
     long requestReadTimeoutMs, CallPolicy calls, BodyBudgetBytes bodyBudget, RateLimits rateLimits,
-    Tokens tokens, Jwks jwks, Tls tls, List<ClientRegistry.Client> clients, Integer instances) {
+    TokenLimits tokenLimits, Tokens tokens, Jwks jwks, Tls tls, List<ClientRegistry.Client> clients, Integer instances) {
 
   /** {@code gateway.bodyBudget}: request-body bytes held at once by the node, and by one client. */
   public record BodyBudgetBytes(long nodeBytes, long clientBytes) {
@@ -39,6 +40,13 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
     public RateLimits {
       clients = Map.copyOf(clients);
     }
+  }
+
+  /**
+   * {@code gateway.tokenLimits}: requests to {@code /oauth/token} per client id and per source
+   * address, and the secret checks: threads of their own pool and how many may wait.
+   */
+  public record TokenLimits(RateLimit perClient, RateLimit perAddress, int hashingThreads, int hashingMaxWaiting) {
   }
 
   /** The built-in issuer: {@code FINCLOUD_TOKEN_*}, and {@code gateway.signingKey} (a private JWK, or null). */
@@ -70,6 +78,7 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
         CallPolicy.from(gateway, RequestDeadline.from(root).ms()),
         bodyBudget(gateway.section("bodyBudget")),
         rateLimits(gateway.section("rateLimits")),
+        tokenLimits(gateway.section("tokenLimits")),
         tokens,
         jwks(root, gateway.section("jwks"), tokens),
         tls(gateway.optionalSection("tls")),
@@ -90,6 +99,11 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
     Map<String, RateLimit> perClient = new LinkedHashMap<>();
     clients.keys().forEach(client -> perClient.put(client, rateLimit(clients.section(client))));
     return new RateLimits(fallback == null ? null : rateLimit(fallback), perClient);
+  }
+
+  private static TokenLimits tokenLimits(ConfigSection limits) {
+    return new TokenLimits(rateLimit(limits.section("perClient")), rateLimit(limits.section("perAddress")),
+        limits.integer("hashingThreads", 1, 64), limits.integer("hashingMaxWaiting", 1, 100_000));
   }
 
   private static RateLimit rateLimit(ConfigSection limit) {
@@ -131,6 +145,15 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
       ClientRegistry.Client client = new ClientRegistry.Client(entry.text("id"), entry.text("tenant"),
           Collections.unmodifiableSet(new LinkedHashSet<>(List.of(entry.text("scopes").split("\\s+")))),
           entry.text("secretHash"));
+      if (!SecretHash.isWellFormed(client.secretHash())) {
+        throw entry.refused("secretHash", "the stored form printed by: java -jar fincloud.jar hash-secret",
+            client.secretHash());
+      }
+      String reserved = ReservedTenants.refusal(client.tenant(), client.scopes());
+      if (reserved != null) {
+        throw entry.refused("tenant", reserved + " (client " + client.id() + " with scopes "
+            + String.join(" ", client.scopes()) + ")", client.tenant());
+      }
       if (clients.put(client.id(), client) != null) {
         throw entry.refused("id", "unique among the clients", client.id());
       }

@@ -71,7 +71,8 @@ public class GatewayVerticle extends VerticleBase {
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
         .compose(openApi -> GatewayKeys.load(pool, settings.tokens()).map(keys -> {
           phases(new RequestSchemas(openApi), keys.verifier(settings.tokens(), external), authFailures);
-          return new TokenEndpoint(vertx, clients, keys.issuer(settings.tokens()), authFailures);
+          return new TokenEndpoint(TokenGuards.of(vertx, settings.tokenLimits()), clients,
+              keys.issuer(settings.tokens()), authFailures);
         }))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .invalidRequestHandler(new MalformedRequests())

@@ -26,6 +26,17 @@ public final class SecretHash {
     return "pbkdf2-sha256$" + ITERATIONS + "$" + b64(salt) + "$" + b64(derive(secret, salt, ITERATIONS));
   }
 
+  /** Whether a stored form is one {@link #hash} makes (a placeholder left in a configuration is not). */
+  public static boolean isWellFormed(String stored) {
+    String[] parts = stored.split("\\$");
+    try {
+      return parts.length == 4 && parts[0].equals("pbkdf2-sha256") && Integer.parseInt(parts[1]) >= 1
+          && Base64.getDecoder().decode(parts[2]).length >= 8 && Base64.getDecoder().decode(parts[3]).length == 32;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   public static boolean matches(String secret, String stored) {
     String[] parts = stored.split("\\$");
     if (parts.length != 4 || !parts[0].equals("pbkdf2-sha256")) {

@@ -1,6 +1,5 @@
 package fincloud.gateway;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -14,13 +13,13 @@ import java.util.Set;
  * client's credentials in the body (form or JSON) or in HTTP Basic; errors are RFC 6749's.
  */
 final class TokenEndpoint {
-  private final Vertx vertx;
+  private final TokenGuards guards;
   private final ClientRegistry clients;
   private final TokenIssuer issuer;
   private final AuthFailures authFailures;
 
-  TokenEndpoint(Vertx vertx, ClientRegistry clients, TokenIssuer issuer, AuthFailures authFailures) {
-    this.vertx = vertx;
+  TokenEndpoint(TokenGuards guards, ClientRegistry clients, TokenIssuer issuer, AuthFailures authFailures) {
+    this.guards = guards;
     this.clients = clients;
     this.issuer = issuer;
     this.authFailures = authFailures;
@@ -37,7 +36,19 @@ final class TokenEndpoint {
       return;
     }
     String clientId = form.getString("client_id");
-    clients.authenticate(vertx, clientId, form.getString("client_secret")).onComplete(done -> {
+    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
+    long wait = guards.limits().secondsToWait(clientId, address);
+    if (wait > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      error(ctx, 429, "slow_down", "too many token requests for this client id or from this address");
+      return;
+    }
+    clients.authenticate(guards.hashing(), clientId, form.getString("client_secret")).onComplete(done -> {
+      if (done.failed() && done.cause() instanceof SecretHashing.Busy) {
+        ctx.response().putHeader("Retry-After", "1");
+        error(ctx, 503, "temporarily_unavailable", "too many secrets are being checked: retry");
+        return;
+      }
       if (done.failed() || done.result() == null) {
         authFailures.record(ctx, clientId, "bad client credentials");
         ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"fincloud\"");

@@ -13,6 +13,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import fincloud.shared.ReservedTenants;
 import io.vertx.core.Future;
 import java.text.ParseException;
 import java.util.LinkedHashMap;
@@ -115,6 +116,12 @@ final class TokenVerifier {
           Set.of(scope.trim().split("\\s+")), claims.getExpirationTime().getTime());
       if (identity.tenant() == null || identity.tenant().isBlank()) {
         return Future.failedFuture(new InvalidToken("no tenant"));
+      }
+      // An identity provider's token is held to the rules of configured clients: no _system
+      // tenant, and the operator scope only for the platform operator's tenant.
+      String reserved = ReservedTenants.refusal(identity.tenant(), identity.scopes());
+      if (reserved != null) {
+        return Future.failedFuture(new InvalidToken(reserved));
       }
       verified.put(token, identity);
       return Future.succeededFuture(identity);

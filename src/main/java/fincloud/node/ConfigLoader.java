@@ -11,9 +11,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * Defaults in the jar, then the file given with {@code --config} (JSON or YAML), then the
+ * Defaults in the jar, then the files given with {@code --config} (JSON or YAML), then the
  * {@code FINCLOUD_*} environment variables: each later source wins.
  */
 public final class ConfigLoader {
@@ -24,7 +25,7 @@ public final class ConfigLoader {
       .add("FINCLOUD_TOKEN_TTL_SECONDS").add("FINCLOUD_JWKS_URL").add("FINCLOUD_REQUEST_TIMEOUT_MS")
       .add("FINCLOUD_PG_PORT").add("FINCLOUD_CLUSTER_NAME").add("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS")
       .add("FINCLOUD_CLUSTER_PORT").add("FINCLOUD_EVENTBUS_HOST").add("FINCLOUD_EVENTBUS_PORT")
-      .add("FINCLOUD_EVENTBUS_PUBLIC_HOST");
+      .add("FINCLOUD_EVENTBUS_PUBLIC_HOST").add("FINCLOUD_DEMO");
 
   private ConfigLoader() {
   }
@@ -33,10 +34,15 @@ public final class ConfigLoader {
   public static final String DEFAULTS = "fincloud-defaults.json";
 
   public static Future<JsonObject> load(Vertx vertx, String configFile) {
+    return loadAll(vertx, configFile == null ? List.of() : List.of(configFile));
+  }
+
+  /** @param configFiles files given with {@code --config}, each later one winning (e.g. the clients from a secret) */
+  public static Future<JsonObject> loadAll(Vertx vertx, List<String> configFiles) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions().setScanPeriod(0)
         .addStore(new ConfigStoreOptions().setType("file").setFormat("json")
             .setConfig(new JsonObject().put("path", DEFAULTS)));
-    if (configFile != null) {
+    for (String configFile : configFiles) {
       String format = configFile.endsWith(".yaml") || configFile.endsWith(".yml") ? "yaml" : "json";
       options.addStore(new ConfigStoreOptions().setType("file").setFormat(format)
           .setConfig(new JsonObject().put("path", configFile)));

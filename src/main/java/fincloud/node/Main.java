@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar fincloud.jar [--config FILE] [--cluster]} runs a node;
+ * {@code java -jar fincloud.jar [--config FILE]... [--cluster]} runs a node (later files win);
  * {@code java -jar fincloud.jar postgres} runs only the embedded PostgreSQL server;
- * {@code java -jar fincloud.jar hash-secret SECRET} prints the stored form of a client secret.
+ * {@code java -jar fincloud.jar hash-secret < FILE} prints the stored form of a client secret read
+ * from standard input.
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -28,14 +29,17 @@ public final class Main {
   /** Runs on the main thread, outside every event loop: start-up waits (await) for each of its steps. */
   public static void main(String[] args) throws Exception {
     List<String> words = new ArrayList<>(List.of(args));
-    String configFile = option(words, "--config");
+    List<String> configFiles = new ArrayList<>();
+    for (String file = option(words, "--config"); file != null; file = option(words, "--config")) {
+      configFiles.add(file);
+    }
     boolean clusterFlag = words.remove("--cluster");
     String command = words.isEmpty() ? "node" : words.get(0);
-    if (command.equals("hash-secret") && words.size() == 2) {
-      LOG.info("stored form of the secret: {}", SecretHash.hash(words.get(1)));
+    if (command.equals("hash-secret")) {
+      hashSecret(words);
       return;
     }
-    JsonObject json = loadConfig(configFile);
+    JsonObject json = loadConfig(configFiles);
     if (clusterFlag) {
       json.put("FINCLOUD_CLUSTER", true);
     }
@@ -52,10 +56,29 @@ public final class Main {
       case "node" -> runNode(config);
       case "postgres" -> runPostgres(config);
       default -> {
-        LOG.error("unknown command {}: use node (the default), postgres or hash-secret SECRET", command);
+        LOG.error("unknown command {}: use node (the default), postgres or hash-secret (secret on standard input)",
+            command);
         System.exit(2);
       }
     }
+  }
+
+  /**
+   * Reads the secret from standard input (its first line), never from the command line, where the
+   * shell's history and the process list would show it.
+   */
+  private static void hashSecret(List<String> words) throws java.io.IOException {
+    if (words.size() > 1) {
+      LOG.error("hash-secret reads the secret from standard input, e.g. java -jar fincloud.jar hash-secret < secret.txt");
+      System.exit(2);
+    }
+    String secret = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    if (secret == null || secret.isEmpty()) {
+      LOG.error("hash-secret: no secret on standard input");
+      System.exit(2);
+    }
+    LOG.info("stored form of the secret: {}", SecretHash.hash(secret));
   }
 
   private static void runNode(NodeConfig config) throws Exception {
@@ -76,6 +99,9 @@ public final class Main {
     if (clusterManager != null) {
       LOG.info("joined cluster {} as node {} ({} members)", clusterManager.getConfig().getClusterName(),
           clusterManager.getNodeId(), clusterManager.getNodes().size());
+    }
+    if (config.demo()) {
+      LOG.warn("demo mode: the demo clients and their published secrets exist (FINCLOUD_DEMO=false to leave it)");
     }
     Node node = Node.deploy(vertx, config, pgUrl, clusterManager).await();
     LOG.info("FinCloud node ready on http://{}:{} with roles {}", identity.httpHost(), identity.httpPort(),
@@ -130,10 +156,10 @@ public final class Main {
     return new VertxOptions().setMetricsOptions(MetricsPage.options());
   }
 
-  private static JsonObject loadConfig(String configFile) {
+  private static JsonObject loadConfig(List<String> configFiles) {
     Vertx bootstrap = Vertx.vertx();
     try {
-      return ConfigLoader.load(bootstrap, configFile).await();
+      return ConfigLoader.loadAll(bootstrap, configFiles).await();
     } finally {
       bootstrap.close().await();
     }

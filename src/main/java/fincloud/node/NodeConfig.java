@@ -24,6 +24,7 @@ public final class NodeConfig {
   public static final List<String> ALL_ROLES = List.of("gateway", "accounts", "payments", "risk", "audit");
 
   private final JsonObject json;
+  private final boolean demo;
   private final NodeIdentity identity;
   private final Set<String> roles;
   private final String pgUrl;
@@ -38,7 +39,9 @@ public final class NodeConfig {
   private final AuditSettings audit;
 
   /** @param json the merged configuration (defaults, file, environment) */
-  public NodeConfig(JsonObject json) {
+  public NodeConfig(JsonObject given) {
+    demo = DemoMode.on(ConfigSection.root(given));
+    JsonObject json = demo ? DemoMode.withDemoClients(given) : given;
     ConfigSection root = ConfigSection.root(json);
     this.json = json.copy();
     identity = NodeIdentity.from(root);
@@ -53,6 +56,18 @@ public final class NodeConfig {
     risk = RiskSettings.from(root.section("risk"));
     audit = AuditSettings.from(root.section("audit"), identity.dataDir());
     riskCalls = RiskClientSettings.from(root);
+    requireCallers(root);
+  }
+
+  /**
+   * Outside demo mode nobody could call a gateway without clients (or an external identity
+   * provider): refuse to start, naming what to set, rather than serve 401 to everyone.
+   */
+  private void requireCallers(ConfigSection root) {
+    if (!demo && roles.contains("gateway") && gateway.clients().isEmpty() && gateway.jwks() == null) {
+      throw root.refused("clients", "at least one client {id, tenant, scopes, secretHash} outside demo mode (or set "
+          + DemoMode.KEY + "=true for the demo clients, or FINCLOUD_JWKS_URL for an identity provider)", List.of());
+    }
   }
 
   private static Set<String> roles(ConfigSection root) {
@@ -68,6 +83,11 @@ public final class NodeConfig {
       chosen.add(role);
     }
     return Collections.unmodifiableSet(chosen);
+  }
+
+  /** Demo mode: the demo clients exist (FINCLOUD_DEMO, or unset with the embedded database). */
+  public boolean demo() {
+    return demo;
   }
 
   /** The merged configuration (read-only copy), for the call policies. */

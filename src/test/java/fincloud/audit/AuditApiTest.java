@@ -111,7 +111,7 @@ class AuditApiTest {
   void eventsPageBySeqAndFilterByEntity() {
     String account = http.openAccount("acme-teller", new JsonObject().put("currency", "EUR")).getString("id");
     http.post("acme-teller", "/v1/accounts/" + account + "/freeze", null);
-    http.post("acme-teller", "/v1/accounts/" + account + "/unfreeze", null);
+    http.post("acme-admin", "/v1/accounts/" + account + "/unfreeze", null);
     List<JsonObject> ofAccount = Eventually.until("three records of the account", AuditReads.DEADLINE,
         () -> all(AUDITOR, "&entityId=" + account), found -> found.size() == 3);
     assertThat(ofAccount).extracting(r -> r.getString("action"))
@@ -154,8 +154,10 @@ class AuditApiTest {
     assertThat(http.get(AUDITOR, "/v1/audit/verify?tenant=globex").statusCode()).isEqualTo(404);
     assertThat(http.get(AUDITOR, "/v1/audit/export?tenant=globex").statusCode()).isEqualTo(404);
     assertThat(http.get(AUDITOR, "/v1/audit/events?tenant=acme").statusCode()).isEqualTo(200);
-    assertThat(http.get(AUDITOR, "/v1/audit/events?tenant=_system").statusCode()).as("needs admin").isEqualTo(403);
-    assertThat(http.get("acme-admin", "/v1/audit/events?tenant=_system").statusCode()).isEqualTo(200);
+    assertThat(http.get(AUDITOR, "/v1/audit/events?tenant=_system").statusCode()).as("needs operator").isEqualTo(403);
+    assertThat(http.get("acme-admin", "/v1/audit/events?tenant=_system").statusCode()).as("a tenant's admin")
+        .isEqualTo(403);
+    assertThat(http.get("platform-operator", "/v1/audit/events?tenant=_system").statusCode()).isEqualTo(200);
     assertThat(http.get(null, "/v1/audit/events").statusCode()).isEqualTo(401);
   }
 
@@ -209,7 +211,7 @@ class AuditApiTest {
       assertThat(status).isEqualTo(401);
     }
     List<JsonObject> failures = Eventually.until("6 failed attempts audited", AuditReads.DEADLINE,
-        () -> authFailures("acme-admin", "&tenant=_system", null),
+        () -> authFailures("platform-operator", "&tenant=_system", null),
         found -> attempts(found) == 6);
     assertThat(attempts(failures)).isEqualTo(6);
     assertThat(failures).allMatch(r -> r.getString("tenant").equals("_system") && r.getValue("actor") == null);

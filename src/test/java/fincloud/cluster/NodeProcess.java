@@ -44,6 +44,8 @@ final class NodeProcess {
     this.name = name;
     this.httpPort = httpPort;
     this.env = new HashMap<>(env);
+    // The nodes of these tests share an external PostgreSQL: demo mode (the demo clients) must be asked for.
+    this.env.putIfAbsent("FINCLOUD_DEMO", "true");
     this.args = args;
     this.log = dir.resolve(name + ".log");
     this.env.put("FINCLOUD_HTTP_PORT", Integer.toString(httpPort));

@@ -47,7 +47,7 @@ class OpenApiCompletenessTest {
       port = socket.getLocalPort();
     }
     JsonObject config = ConfigLoader.load(vertx, null).await().put("FINCLOUD_HTTP_PORT", port)
-        .put("FINCLOUD_PG_URL", TestDatabase.freshDatabase());
+        .put("FINCLOUD_PG_URL", TestDatabase.freshDatabase()).put("FINCLOUD_DEMO", true);
     NodeConfig node = new NodeConfig(config);
     GatewayVerticle gateway = new GatewayVerticle(node.identity(), node.gateway(), node.database());
     vertx.deployVerticle(gateway, new DeploymentOptions().setConfig(config)).await();

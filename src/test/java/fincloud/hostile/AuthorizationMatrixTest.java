@@ -47,6 +47,8 @@ class AuthorizationMatrixTest {
     HostileNode.SCOPES.forEach(scope -> tokens.put(scope, node.token(HostileNode.singleScopeClient(scope))));
     tokens.put("all scopes", node.token(HostileNode.ACME_ADMIN));
     tokens.put("globex, all scopes", node.token(HostileNode.GLOBEX_ADMIN));
+    // the platform operator (tenant _platform): audit routes (its own chain, or _system) and the cluster only
+    tokens.put("operator", node.token("platform-operator"));
   }
 
   @Test

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 final class Contract {
   static final Set<String> CODES = Arrays.stream(ErrorCode.values()).map(Enum::name).collect(Collectors.toSet());
   static final Set<String> OAUTH_ERRORS = Set.of("invalid_request", "invalid_client", "invalid_grant",
-      "unauthorized_client", "unsupported_grant_type", "invalid_scope");
+      "unauthorized_client", "unsupported_grant_type", "invalid_scope", "slow_down", "temporarily_unavailable");
   static final Pattern SANE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
   /** Fields of answers that name a resource (metadata, which the client wrote, is not looked into). */
   static final Set<String> RESOURCE_FIELDS = Set.of("id", "debitAccountId", "creditAccountId", "transferId",

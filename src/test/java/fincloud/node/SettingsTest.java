@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fincloud.shared.InvalidSettingException;
+import fincloud.testkit.TestClient;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -63,7 +65,8 @@ class SettingsTest {
     assertThat(config.gateway().jwks()).isNull();
     assertThat(config.gateway().tls()).isNull();
     assertThat(config.gateway().instances()).isNull();
-    assertThat(config.gateway().clients()).hasSize(4);
+    // demo mode (the embedded database): the four demo clients of the tenants and the platform operator
+    assertThat(config.gateway().clients()).hasSize(5);
     assertThat(config.cluster().tls()).isNull();
     assertThat(config.cluster().eventBusPort()).isZero();
   }
@@ -132,9 +135,13 @@ class SettingsTest {
 
   @Test
   void clientsAndTheClusterSectionAreRefusedNamingTheirKey() {
-    assertThatThrownBy(() -> changed(json -> json.getJsonArray("clients").getJsonObject(1).remove("tenant")))
+    JsonObject teller = TestClient.configured("acme-teller", "acme", "accounts:read");
+    JsonObject auditor = TestClient.configured("acme-auditor", "acme", "audit:read");
+    assertThatThrownBy(() -> changed(json -> json.put("clients", new JsonArray().add(teller).add(auditor.copy()))
+        .getJsonArray("clients").getJsonObject(1).remove("tenant")))
         .hasMessage("clients[1].tenant is missing: it must be a non-blank text");
-    assertThatThrownBy(() -> changed(json -> json.getJsonArray("clients").getJsonObject(1).put("id", "acme-teller")))
+    assertThatThrownBy(() -> changed(json -> json.put("clients", new JsonArray().add(teller).add(auditor.copy()))
+        .getJsonArray("clients").getJsonObject(1).put("id", "acme-teller")))
         .hasMessage("clients[1].id must be unique among the clients, got \"acme-teller\"");
     assertThatThrownBy(() -> with(new JsonObject().put("cluster", section("eventBusTls", "enabled", "yes"))))
         .hasMessage("cluster.eventBusTls.enabled must be true or false, got \"yes\"");

@@ -288,7 +288,7 @@ class HoldsApiTest {
     assertThat(ok(ledger.voidHold(voiding, key())).getString("status")).isEqualTo("VOIDED");
     ledger.assertBalance(payer, 1000, 100);
 
-    ok(http.post(TELLER, "/v1/accounts/" + payer + "/unfreeze", null, key()));
+    ok(http.post(LedgerFixture.ADMIN, "/v1/accounts/" + payer + "/unfreeze", null, key()));
     ok(ledger.post(posting, null, key()));
     ledger.assertBalance(payer, 900, 0);
     ledger.assertBalance(payee, 100, 0);

@@ -66,7 +66,7 @@ class LedgerConcurrencyTest {
     String funding = Funds.fundingAccount(http, "EUR");
     for (int i = 0; i < ACCOUNTS; i++) {
       limits[i] = i % 4 == 0 ? 2_000 : 0;
-      String id = http.openAccount(TELLER, new JsonObject().put("currency", "EUR").put("overdraftLimit", limits[i]))
+      String id = http.openAccount(Funds.ADMIN, new JsonObject().put("currency", "EUR").put("overdraftLimit", limits[i]))
           .getString("id");
       assertThat(http.transfer(Funds.ADMIN, funding, id, OPENING, "EUR").statusCode()).isEqualTo(201);
       ids.add(id);

@@ -43,8 +43,10 @@ final class LedgerFixture {
     return open(new JsonObject().put("currency", currency));
   }
 
+  /** Opened by the teller; an account with credit (overdraftLimit above 0) by the admin, who alone may grant it. */
   String open(JsonObject request) {
-    return http.openAccount(TELLER, request).getString("id");
+    String opener = request.getLong("overdraftLimit", 0L) > 0 ? ADMIN : TELLER;
+    return http.openAccount(opener, request).getString("id");
   }
 
   /** A new account holding {@code amount}, paid in from the currency's funding account. */

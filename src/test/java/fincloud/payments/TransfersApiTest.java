@@ -34,14 +34,19 @@ class TransfersApiTest {
   private static final String TELLER = "acme-teller";
   private static final String AUDITOR = "acme-auditor";
   private static final String GLOBEX = "globex-teller";
+  private static final String GLOBEX_ADMIN = "globex-admin";
 
   static TestNode node;
   static TestClient http;
 
-  /** Its own node: it adds a constraint to the transfers table and runs other nodes on its database. */
+  /**
+   * Its own node: it adds a constraint to the transfers table and runs other nodes on its database;
+   * and globex grants credit in keysBelongToOneTenant, with an admin the demo configuration does not have.
+   */
   @OwnNode
   static TestNode start(Vertx vertx) {
-    return TestNode.start(vertx);
+    return TestNode.start(vertx, new JsonObject().put("clients", new JsonArray()
+        .add(TestClient.configured(GLOBEX_ADMIN, "globex", "accounts:read accounts:write admin"))));
   }
 
   private static String open(String clientId, String currency) {
@@ -163,7 +168,7 @@ class TransfersApiTest {
 
   @Test
   void theOverdraftLimitIsTheLowerBoundOfAvailable() {
-    String overdraft = http.openAccount(TELLER, new JsonObject().put("currency", "EUR").put("overdraftLimit", 500))
+    String overdraft = http.openAccount(Funds.ADMIN, new JsonObject().put("currency", "EUR").put("overdraftLimit", 500))
         .getString("id");
     String other = open(TELLER, "EUR");
     assertThat(transfer(TELLER, body(overdraft, other, 300, "EUR"), key()).statusCode()).isEqualTo(201);
@@ -298,7 +303,7 @@ class TransfersApiTest {
     String frozenKey = key();
     assertThat(http.post(TELLER, "/v1/accounts/" + credit + "/freeze", null).statusCode()).isEqualTo(200);
     assertProblem(transfer(TELLER, body(debit, credit, 1, "EUR"), frozenKey), 422, "ACCOUNT_NOT_ACTIVE");
-    assertThat(http.post(TELLER, "/v1/accounts/" + credit + "/unfreeze", null).statusCode()).isEqualTo(200);
+    assertThat(http.post(Funds.ADMIN, "/v1/accounts/" + credit + "/unfreeze", null).statusCode()).isEqualTo(200);
     HttpResponse<Buffer> frozenAgain = transfer(TELLER, body(debit, credit, 1, "EUR"), frozenKey);
     assertProblemBody(frozenAgain, 422, "ACCOUNT_NOT_ACTIVE");
     assertThat(frozenAgain.getHeader("Idempotent-Replayed")).isEqualTo("true");
@@ -360,7 +365,7 @@ class TransfersApiTest {
   void keysBelongToOneTenant() {
     String acmeDebit = funded(1000);
     String acmeCredit = open(TELLER, "EUR");
-    String globexDebit = http.openAccount(GLOBEX, new JsonObject().put("currency", "EUR").put("overdraftLimit", 1000))
+    String globexDebit = http.openAccount(GLOBEX_ADMIN, new JsonObject().put("currency", "EUR").put("overdraftLimit", 1000))
         .getString("id");
     String globexCredit = open(GLOBEX, "EUR");
     String key = key();

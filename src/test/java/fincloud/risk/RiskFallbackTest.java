@@ -55,13 +55,13 @@ class RiskFallbackTest {
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory()).build();
     return TestNode.startOnItsOwnVertx(vertx, new JsonObject().put("risk", new JsonObject().put("timeoutMs", 200)
-        .put("breaker", new JsonObject().put("maxFailures", 3).put("resetTimeoutMs", 500))));
+        .put("breaker", new JsonObject().put("maxFailures", 3).put("resetTimeoutMs", 2000))));
   }
 
   /** Each test starts with risk answering and the breaker closed again. */
   @BeforeEach
   void riskAnswers() {
-    String source = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
+    String source = http.openAccount("acme-admin", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 1_000_000)).getString("id");
     String target = RiskFixtures.account(http, "acme-teller", "USD");
     HttpResponse<Buffer> answered = Eventually.until("a transfer approved by risk", Duration.ofSeconds(15),

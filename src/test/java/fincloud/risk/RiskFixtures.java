@@ -41,7 +41,7 @@ final class RiskFixtures {
    */
   static void putRulesAndAwait(TestClient http, int instances, JsonObject... rules) {
     String probe = account(http, "acme-teller", "USD");
-    String sender = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
+    String sender = http.openAccount("acme-admin", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 1_000_000)).getString("id");
     List<JsonObject> all = new ArrayList<>(List.of(rules));
     all.add(rule("probe", "BLOCKLIST").put("accountIds", new JsonArray().add(probe)));

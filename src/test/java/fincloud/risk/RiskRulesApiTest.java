@@ -112,7 +112,7 @@ class RiskRulesApiTest {
     assertThat(acme.statusCode()).isEqualTo(422);
     assertThat(acme.bodyAsJsonObject().getString("code")).isEqualTo("RISK_DECLINED");
 
-    String globexSource = http.openAccount("globex-teller", new JsonObject().put("currency", "USD")
+    String globexSource = http.openAccount("globex-admin", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 10_000)).getString("id");
     String globexTarget = RiskFixtures.account(http, "globex-teller", "USD");
     HttpResponse<Buffer> globex = http.transfer("globex-teller", globexSource, globexTarget, 1000, "USD");
@@ -131,7 +131,7 @@ class RiskRulesApiTest {
   @Test
   void aNewSetReachesTheNodeWithoutAMessage() {
     JsonObject current = putRules(http, "acme-admin");
-    String source = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
+    String source = http.openAccount("acme-admin", new JsonObject().put("currency", "USD")
         .put("overdraftLimit", 1000)).getString("id");
     String target = RiskFixtures.account(http, "acme-teller", "USD");
     long next = current.getLong("version") + 1;

@@ -26,6 +26,12 @@ public final class TestClient {
         .setKeepAlive(true));
   }
 
+  /** A {@code clients} entry of the configuration whose secret is its id followed by "-secret". */
+  public static JsonObject configured(String id, String tenant, String scopes) {
+    return new JsonObject().put("id", id).put("tenant", tenant).put("scopes", scopes)
+        .put("secretHash", fincloud.gateway.SecretHash.hash(id + SECRET_SUFFIX));
+  }
+
   public WebClient web() {
     return web;
   }

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * A whole node (every role, the demo clients) deployed on the test's Vert.x instance against a
+ * A whole node (every role, demo mode: the demo clients) deployed on the test's Vert.x instance against a
  * fresh database, serving HTTP on a free loopback port. Blocking methods: call them from JUnit's
  * thread ({@code @BeforeAll}/{@code @AfterAll}), never from an event loop.
  */
@@ -63,6 +63,12 @@ public final class TestNode {
     int port = freePort();
     JsonObject json = ConfigLoader.load(vertx, null).await()
         .put("FINCLOUD_DATA_DIR", temporaryDataDir())
+        // the test database is a real server of its own, so demo mode must be asked for
+        .put("FINCLOUD_DEMO", true)
+        // every test class asks for tokens from 127.0.0.1: the token limits are TokenLimitsTest's to check
+        .mergeIn(new JsonObject().put("gateway", new JsonObject().put("tokenLimits", new JsonObject()
+            .put("perClient", new JsonObject().put("limit", 1_000_000).put("periodMs", 1000))
+            .put("perAddress", new JsonObject().put("limit", 1_000_000).put("periodMs", 1000)))), true)
         .mergeIn(overrides, true)
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     NodeConfig config = new NodeConfig(json);
