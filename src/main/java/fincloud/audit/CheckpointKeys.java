@@ -14,16 +14,10 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import fincloud.shared.CanonicalJson;
+import fincloud.shared.KeyFile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -112,47 +106,7 @@ final class CheckpointKeys {
   }
 
   private static ECKey loadOrCreate(Path file) {
-    try {
-      if (!Files.exists(file)) {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".audit-key", ".tmp");
-        try {
-          restrict(temporary);
-          Files.writeString(temporary, generate().toJSONString(), StandardCharsets.UTF_8);
-          moveUnlessPresent(temporary, file);
-        } finally {
-          Files.deleteIfExists(temporary);
-        }
-      }
-      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read or create the audit signing key " + file, e);
-    }
-  }
-
-  /** Two nodes starting on one folder at once: the first key written wins, the other is dropped. */
-  private static void moveUnlessPresent(Path temporary, Path file) throws IOException {
-    try {
-      Files.createLink(file, temporary);
-    } catch (FileAlreadyExistsException raced) {
-      // another process created it first: use theirs
-    } catch (UnsupportedOperationException | IOException noLinks) {
-      if (!Files.exists(file)) {
-        try {
-          Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, file);
-        }
-      }
-    }
-  }
-
-  private static void restrict(Path file) {
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException | IOException notPosix) {
-      // not a POSIX file system: the folder's own protection applies
-    }
+    return parse(KeyFile.readOrCreate(file, () -> generate().toJSONString()), file.toString());
   }
 
   private static ECKey parse(String value, String where) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fincloud.shared.InvalidSettingException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -128,6 +129,19 @@ class SettingsTest {
         .hasMessageStartingWith("gateway.tls.keyPath must be the PEM private key of gateway.tls.certPath");
     assertThatThrownBy(() -> with(new JsonObject().put("FINCLOUD_JWKS_URL", "http://127.0.0.1:1/jwks")))
         .hasMessageStartingWith("gateway.jwks.issuer must be the iss of the identity provider's tokens");
+  }
+
+  @Test
+  void anExternalProviderNeedsItsAllowListsAndNoTokenOutlivesTheMaximum() {
+    JsonObject provider = new JsonObject().put("FINCLOUD_JWKS_URL", "http://127.0.0.1:1/jwks")
+        .put("gateway", section("jwks", "issuer", "https://idp.example.test"));
+    assertThatThrownBy(() -> with(provider))
+        .hasMessageStartingWith("gateway.jwks.tenants must be a non-empty list: the tenants the identity provider's");
+    provider.getJsonObject("gateway").getJsonObject("jwks").put("tenants", new JsonArray().add("acme"));
+    assertThatThrownBy(() -> with(provider))
+        .hasMessageStartingWith("gateway.jwks.scopes must be a non-empty list: the scopes the identity provider's");
+    assertThatThrownBy(() -> with(new JsonObject().put("FINCLOUD_TOKEN_TTL_SECONDS", 7200)))
+        .hasMessageStartingWith("FINCLOUD_TOKEN_TTL_SECONDS must be at most gateway.jwks.maxLifetimeSeconds (3600)");
   }
 
   @Test

@@ -21,12 +21,14 @@ public final class TestNode {
   private final Node node;
   private final int port;
   private final String pgUrl;
+  private final Path dataDir;
 
-  private TestNode(Vertx vertx, Node node, int port, String pgUrl) {
+  private TestNode(Vertx vertx, Node node, int port, String pgUrl, Path dataDir) {
     this.vertx = vertx;
     this.node = node;
     this.port = port;
     this.pgUrl = pgUrl;
+    this.dataDir = dataDir;
   }
 
   public static TestNode start(Vertx vertx) {
@@ -52,7 +54,7 @@ public final class TestNode {
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     NodeConfig config = new NodeConfig(json);
     Node node = Node.deploy(vertx, config, pgUrl, null, clock).await();
-    return new TestNode(vertx, node, port, pgUrl);
+    return new TestNode(vertx, node, port, pgUrl, config.identity().dataDir());
   }
 
   public TestClient client() {
@@ -65,6 +67,11 @@ public final class TestNode {
 
   public String pgUrl() {
     return pgUrl;
+  }
+
+  /** The node's data folder (its generated key files). */
+  public Path dataDir() {
+    return dataDir;
   }
 
   /** Undeploys one role (e.g. risk, to see the others cope without it). */
