@@ -47,9 +47,14 @@ final class CheckpointKeys {
     verifyKeys.forEach(key -> trusted.putIfAbsent(key.getKeyID(), key.toPublicJWK()));
   }
 
-  /** Reads (or, the first time, creates) the keys the configuration names. Blocking: file I/O. */
+  /**
+   * Reads the keys the configuration names: {@code audit.signingKey}, or the key file
+   * {@code audit.keyFile} / {@code FINCLOUD_AUDIT_KEY_FILE} (a mounted secret: it must exist), or
+   * else the data folder's key file, created on the first start. Blocking: file I/O.
+   */
   static CheckpointKeys load(AuditSettings settings) {
     ECKey key = settings.signingKey() != null ? parse(settings.signingKey(), "audit.signingKey")
+        : settings.keyFileGiven() ? parse(KeyFile.read(settings.keyFile(), "audit.keyFile"), settings.keyFile().toString())
         : loadOrCreate(settings.keyFile());
     if (!key.isPrivate()) {
       throw new IllegalArgumentException("the audit signing key must be a private EC JWK");
@@ -98,11 +103,28 @@ final class CheckpointKeys {
     }
   }
 
-  /** The trusted public keys as a JWK Set (RFC 7517); never private material. */
-  JsonObject publicJwkSet() {
+  /**
+   * The trusted public keys as a JWK Set (RFC 7517), never private material, each with its
+   * validity in the chain ({@code signing}: the key this node signs with now; how many
+   * checkpoints it signed, the first and the last); and, under {@code unknownKeys}, the key ids
+   * that signed checkpoints but are trusted by no configuration (keys nobody keeps: their
+   * checkpoints cannot be verified).
+   *
+   * @param use what {@code AuditLog.keyUse} read: kid to its checkpoints' count and times
+   */
+  JsonObject publicJwkSet(Map<String, JsonObject> use) {
     JsonArray keys = new JsonArray();
-    trusted.values().forEach(key -> keys.add(new JsonObject(key.toPublicJWK().toJSONObject())));
-    return new JsonObject().put("keys", keys);
+    trusted.values().forEach(key -> keys.add(new JsonObject(key.toPublicJWK().toJSONObject())
+        .put("signing", key.getKeyID().equals(signingKey.getKeyID()))
+        .mergeIn(use.getOrDefault(key.getKeyID(), new JsonObject().put("checkpoints", 0)
+            .putNull("firstCheckpointAt").putNull("lastCheckpointAt")))));
+    JsonArray unknown = new JsonArray();
+    use.forEach((kid, validity) -> {
+      if (!trusted.containsKey(kid)) {
+        unknown.add(validity.copy().put("kid", kid));
+      }
+    });
+    return new JsonObject().put("keys", keys).put("unknownKeys", unknown);
   }
 
   private static ECKey loadOrCreate(Path file) {

@@ -50,7 +50,7 @@ public final class NodeConfig {
     gateway = GatewaySettings.from(root, identity.dataDir());
     ledger = LedgerSettings.from(root.section("ledger"));
     risk = RiskSettings.from(root.section("risk"));
-    audit = AuditSettings.from(root.section("audit"), identity.dataDir());
+    audit = AuditSettings.from(root.section("audit"), identity.dataDir(), root.optionalText("FINCLOUD_AUDIT_KEY_FILE"));
     checkCallPolicies(root);
   }
 
