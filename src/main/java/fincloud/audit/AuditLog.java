@@ -35,12 +35,29 @@ final class AuditLog {
       "SELECT seq, jws FROM audit_checkpoints WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3";
   private static final String HASHES = "SELECT seq, hash FROM audit_log WHERE tenant = $1 AND seq = ANY($2)";
 
+  private static final String KEY_USE = "SELECT kid, count(*) AS checkpoints, min(at) AS first_at,"
+      + " max(at) AS last_at FROM audit_checkpoints WHERE tenant = $1 GROUP BY kid ORDER BY min(at)";
+
   private final Vertx vertx;
   private final Pool pool;
 
   AuditLog(Vertx vertx, Pool pool) {
     this.vertx = vertx;
     this.pool = pool;
+  }
+
+  /**
+   * How each key signed the tenant's checkpoints: kid to {@code {"checkpoints","firstCheckpointAt",
+   * "lastCheckpointAt"}}, the validity the published keys are listed with.
+   */
+  Future<java.util.Map<String, JsonObject>> keyUse(String tenant) {
+    return pool.preparedQuery(KEY_USE).execute(Tuple.of(tenant)).map(rows -> {
+      java.util.Map<String, JsonObject> use = new java.util.LinkedHashMap<>();
+      rows.forEach(row -> use.put(row.getString("kid"), new JsonObject().put("checkpoints", row.getLong("checkpoints"))
+          .put("firstCheckpointAt", fincloud.shared.Timestamps.format(row.getOffsetDateTime("first_at")))
+          .put("lastCheckpointAt", fincloud.shared.Timestamps.format(row.getOffsetDateTime("last_at")))));
+      return use;
+    });
   }
 
   /** Records after {@code after} in seq order: {@code {"items","nextAfter"}} (docs/contract.md, Paging). */

@@ -54,7 +54,7 @@ final class AuditQueries {
   }
 
   Future<Answer> keys(RequestContext caller, JsonObject request) {
-    return Future.succeededFuture(Answer.ok(keys.publicJwkSet()));
+    return log.keyUse(chainOf(caller, query(request))).map(use -> Answer.ok(keys.publicJwkSet(use)));
   }
 
   /**

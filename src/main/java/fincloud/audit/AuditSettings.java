@@ -17,12 +17,14 @@ import java.util.List;
  *     off) is ended by PostgreSQL, which frees its tenants for another node
  * @param signingKey the checkpoint key ({@code signingKey}, a private JWK as JSON text), or null
  *     to use the key file
- * @param keyFile where the generated checkpoint key is kept: {@code keyFile}, else
- *     {@code audit-signing-key.jwk} in the node's data folder
+ * @param keyFile the checkpoint key's file: {@code keyFile} or {@code FINCLOUD_AUDIT_KEY_FILE} (a
+ *     mounted secret, which must exist), else {@code audit-signing-key.jwk} in the node's data
+ *     folder (generated on the first start)
+ * @param keyFileGiven whether {@code keyFile} was configured, i.e. must not be generated
  * @param verifyKeys further public JWKs (JSON text) the verifier trusts
  */
 public record AuditSettings(long pollMs, int batchSize, int checkpointEvery, long checkpointSeconds,
-    long lockTimeoutSeconds, String signingKey, Path keyFile, List<String> verifyKeys) {
+    long lockTimeoutSeconds, String signingKey, Path keyFile, boolean keyFileGiven, List<String> verifyKeys) {
 
   private static final String DEFAULT_KEY_FILE = "audit-signing-key.jwk";
 
@@ -31,8 +33,11 @@ public record AuditSettings(long pollMs, int batchSize, int checkpointEvery, lon
   }
 
   /** @param dataDir the node's data folder, home of the generated key file */
-  public static AuditSettings from(ConfigSection audit, Path dataDir) {
+  public static AuditSettings from(ConfigSection audit, Path dataDir, String keyFileOfEnvironment) {
     String keyFile = audit.optionalText("keyFile");
+    if (keyFile == null) {
+      keyFile = keyFileOfEnvironment;
+    }
     return new AuditSettings(
         audit.longInteger("pollMs", 1, 60_000),
         audit.integer("batchSize", 1, 100_000),
@@ -41,6 +46,7 @@ public record AuditSettings(long pollMs, int batchSize, int checkpointEvery, lon
         audit.longInteger("lockTimeoutSeconds", 1, 3_600),
         jwk(audit, "signingKey", audit.optionalValue("signingKey")),
         keyFile != null ? Path.of(keyFile) : dataDir.resolve(DEFAULT_KEY_FILE),
+        keyFile != null,
         verifyKeys(audit));
   }
 

@@ -3,6 +3,7 @@ package fincloud.audit;
 import fincloud.bus.ServiceConsumers;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
+import fincloud.shared.DatabaseUrl;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
@@ -59,7 +60,7 @@ public class AuditVerticle extends VerticleBase {
    * network while holding chain locks) is ended by the server, which frees the chains for others.
    */
   static Pool sealerPool(Vertx vertx, String pgUrl, AuditSettings settings) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(pgUrl)
+    PgConnectOptions connect = DatabaseUrl.connectOptions(pgUrl)
         .setCachePreparedStatements(true)
         .addProperty("application_name", "fincloud-audit-sealer")
         .addProperty("idle_in_transaction_session_timeout", Long.toString(settings.lockTimeoutSeconds() * 1000));

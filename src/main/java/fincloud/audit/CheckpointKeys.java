@@ -14,16 +14,10 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import fincloud.shared.CanonicalJson;
+import fincloud.shared.KeyFile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,9 +47,14 @@ final class CheckpointKeys {
     verifyKeys.forEach(key -> trusted.putIfAbsent(key.getKeyID(), key.toPublicJWK()));
   }
 
-  /** Reads (or, the first time, creates) the keys the configuration names. Blocking: file I/O. */
+  /**
+   * Reads the keys the configuration names: {@code audit.signingKey}, or the key file
+   * {@code audit.keyFile} / {@code FINCLOUD_AUDIT_KEY_FILE} (a mounted secret: it must exist), or
+   * else the data folder's key file, created on the first start. Blocking: file I/O.
+   */
   static CheckpointKeys load(AuditSettings settings) {
     ECKey key = settings.signingKey() != null ? parse(settings.signingKey(), "audit.signingKey")
+        : settings.keyFileGiven() ? parse(KeyFile.read(settings.keyFile(), "audit.keyFile"), settings.keyFile().toString())
         : loadOrCreate(settings.keyFile());
     if (!key.isPrivate()) {
       throw new IllegalArgumentException("the audit signing key must be a private EC JWK");
@@ -104,55 +103,32 @@ final class CheckpointKeys {
     }
   }
 
-  /** The trusted public keys as a JWK Set (RFC 7517); never private material. */
-  JsonObject publicJwkSet() {
+  /**
+   * The trusted public keys as a JWK Set (RFC 7517), never private material, each with its
+   * validity in the chain ({@code signing}: the key this node signs with now; how many
+   * checkpoints it signed, the first and the last); and, under {@code unknownKeys}, the key ids
+   * that signed checkpoints but are trusted by no configuration (keys nobody keeps: their
+   * checkpoints cannot be verified).
+   *
+   * @param use what {@code AuditLog.keyUse} read: kid to its checkpoints' count and times
+   */
+  JsonObject publicJwkSet(Map<String, JsonObject> use) {
     JsonArray keys = new JsonArray();
-    trusted.values().forEach(key -> keys.add(new JsonObject(key.toPublicJWK().toJSONObject())));
-    return new JsonObject().put("keys", keys);
+    trusted.values().forEach(key -> keys.add(new JsonObject(key.toPublicJWK().toJSONObject())
+        .put("signing", key.getKeyID().equals(signingKey.getKeyID()))
+        .mergeIn(use.getOrDefault(key.getKeyID(), new JsonObject().put("checkpoints", 0)
+            .putNull("firstCheckpointAt").putNull("lastCheckpointAt")))));
+    JsonArray unknown = new JsonArray();
+    use.forEach((kid, validity) -> {
+      if (!trusted.containsKey(kid)) {
+        unknown.add(validity.copy().put("kid", kid));
+      }
+    });
+    return new JsonObject().put("keys", keys).put("unknownKeys", unknown);
   }
 
   private static ECKey loadOrCreate(Path file) {
-    try {
-      if (!Files.exists(file)) {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".audit-key", ".tmp");
-        try {
-          restrict(temporary);
-          Files.writeString(temporary, generate().toJSONString(), StandardCharsets.UTF_8);
-          moveUnlessPresent(temporary, file);
-        } finally {
-          Files.deleteIfExists(temporary);
-        }
-      }
-      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read or create the audit signing key " + file, e);
-    }
-  }
-
-  /** Two nodes starting on one folder at once: the first key written wins, the other is dropped. */
-  private static void moveUnlessPresent(Path temporary, Path file) throws IOException {
-    try {
-      Files.createLink(file, temporary);
-    } catch (FileAlreadyExistsException raced) {
-      // another process created it first: use theirs
-    } catch (UnsupportedOperationException | IOException noLinks) {
-      if (!Files.exists(file)) {
-        try {
-          Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, file);
-        }
-      }
-    }
-  }
-
-  private static void restrict(Path file) {
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException | IOException notPosix) {
-      // not a POSIX file system: the folder's own protection applies
-    }
+    return parse(KeyFile.readOrCreate(file, () -> generate().toJSONString()), file.toString());
   }
 
   private static ECKey parse(String value, String where) {

@@ -4,29 +4,29 @@ import com.nimbusds.jose.jwk.ECKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
-import java.util.List;
 
 /**
- * The token keys of this node: the one given in the configuration ({@code gateway.signingKey}, a
- * private EC JWK), or those kept in the database for every node to share.
+ * The token keys of one gateway instance: this node's private key, which signs (published first,
+ * so that no node meets a token of an unknown key for long), and the public keys of every node,
+ * which verify.
  */
-record GatewayKeys(List<ECKey> keys) {
+record GatewayKeys(ECKey signingKey, PublishedKeys published) {
 
-  static Future<GatewayKeys> load(Pool pool, GatewaySettings.Tokens tokens) {
-    if (tokens.signingKey() != null) {
-      return Future.succeededFuture(new GatewayKeys(List.of(SigningKeys.parse(tokens.signingKey()))));
-    }
-    return SigningKeys.loadOrCreate(pool).map(GatewayKeys::new);
+  static Future<GatewayKeys> load(Vertx vertx, Pool pool, GatewaySettings.Tokens tokens) {
+    PublishedKeys published = new PublishedKeys(pool, tokens.maxLifetimeSeconds());
+    return vertx.executeBlocking(() -> SigningKeys.privateKey(tokens))
+        .compose(key -> SigningKeys.publish(pool, key)
+            .compose(done -> published.load())
+            .map(loaded -> new GatewayKeys(key, published)));
   }
 
   TokenIssuer issuer(GatewaySettings.Tokens tokens) {
-    return new TokenIssuer(keys.get(0), tokens.issuer(), tokens.audience(), tokens.ttlSeconds());
+    return new TokenIssuer(signingKey, tokens.issuer(), tokens.audience(), tokens.ttlSeconds());
   }
 
   /** @param external the external identity provider, or null */
-  TokenVerifier verifier(GatewaySettings.Tokens tokens, TokenVerifier.External external) {
-    return new TokenVerifier(keys.stream().map(ECKey::toPublicJWK).toList(), tokens.issuer(), tokens.audience(),
-        external);
+  TokenVerifier verifier(GatewaySettings.Tokens tokens, RevokedTokens revoked, TokenVerifier.External external) {
+    return new TokenVerifier(published, tokens, revoked, external);
   }
 
   /**
@@ -39,6 +39,6 @@ record GatewayKeys(List<ECKey> keys) {
       return null;
     }
     return new TokenVerifier.External(jwks.issuer(), jwks.audience(),
-        new JwksKeys(vertx, jwks.url(), jwks.minRefreshMs()));
+        new JwksKeys(vertx, jwks.url(), jwks.minRefreshMs()), jwks.tenants(), jwks.scopes());
   }
 }

@@ -4,11 +4,14 @@ import fincloud.bus.CallPolicy;
 import fincloud.shared.ConfigSection;
 import fincloud.shared.ReservedTenants;
 import fincloud.shared.RequestDeadline;
+import io.vertx.core.json.JsonArray;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The gateway's settings: the {@code gateway} section, the {@code clients}, and the flat keys of
@@ -49,12 +52,33 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
   public record TokenLimits(RateLimit perClient, RateLimit perAddress, int hashingThreads, int hashingMaxWaiting) {
   }
 
-  /** The built-in issuer: {@code FINCLOUD_TOKEN_*}, and {@code gateway.signingKey} (a private JWK, or null). */
-  public record Tokens(String issuer, String audience, long ttlSeconds, String signingKey) {
+  /**
+   * The built-in issuer: {@code FINCLOUD_TOKEN_*} and this node's private signing key, from
+   * {@code gateway.signingKey} (a private EC P-256 JWK), or else from {@code keyFile}.
+   *
+   * @param signingKey the key's JWK text, or null to read {@code keyFile}
+   * @param keyFile {@code gateway.signingKeyFile} or {@code FINCLOUD_SIGNING_KEY_FILE} (must exist),
+   *     else {@code gateway-signing-key.jwk} in the data folder (generated on the first start)
+   * @param keyFileGiven whether {@code keyFile} was configured, i.e. must not be generated
+   * @param maxLifetimeSeconds {@code gateway.jwks.maxLifetimeSeconds}: no token of any issuer is
+   *     accepted whose {@code exp - iat} is longer; also how long a retired key keeps verifying
+   */
+  public record Tokens(String issuer, String audience, long ttlSeconds, String signingKey, Path keyFile,
+      boolean keyFileGiven, long maxLifetimeSeconds) {
   }
 
-  /** {@code FINCLOUD_JWKS_URL} and {@code gateway.jwks}. */
-  public record Jwks(String url, String issuer, String audience, long minRefreshMs, long refreshMs) {
+  /**
+   * {@code FINCLOUD_JWKS_URL} and {@code gateway.jwks}.
+   *
+   * @param tenants the only tenants the provider's tokens may name (others are 401)
+   * @param scopes the only scopes they may grant (others are dropped)
+   */
+  public record Jwks(String url, String issuer, String audience, long minRefreshMs, long refreshMs,
+      Set<String> tenants, Set<String> scopes) {
+    public Jwks {
+      tenants = Set.copyOf(tenants);
+      scopes = Set.copyOf(scopes);
+    }
   }
 
   /** {@code gateway.tls}: PEM certificate (chain) and PEM private key. */
@@ -62,15 +86,16 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
   }
 
   private static final long ONE_TIB = 1L << 40;
+  private static final String DEFAULT_KEY_FILE = "gateway-signing-key.jwk";
 
   public GatewaySettings {
     clients = List.copyOf(clients);
   }
 
-  public static GatewaySettings from(ConfigSection root) {
+  /** @param dataDir the node's data folder, home of the generated signing key */
+  public static GatewaySettings from(ConfigSection root, Path dataDir) {
     ConfigSection gateway = root.section("gateway");
-    Tokens tokens = new Tokens(root.text("FINCLOUD_TOKEN_ISSUER"), root.text("FINCLOUD_TOKEN_AUDIENCE"),
-        root.longInteger("FINCLOUD_TOKEN_TTL_SECONDS", 1, 2_592_000), gateway.optionalText("signingKey"));
+    Tokens tokens = tokens(root, gateway, dataDir);
     return new GatewaySettings(RequestDeadline.from(root),
         gateway.integer("maxInFlight", 1, 1_000_000),
         gateway.longInteger("idleTimeoutSeconds", 1, 86_400),
@@ -110,6 +135,22 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
     return new RateLimit(limit.integer("limit", 1, 1_000_000_000), limit.longInteger("periodMs", 1, 86_400_000));
   }
 
+  private static Tokens tokens(ConfigSection root, ConfigSection gateway, Path dataDir) {
+    long maxLifetimeSeconds = gateway.section("jwks").longInteger("maxLifetimeSeconds", 1, 2_592_000);
+    long ttlSeconds = root.longInteger("FINCLOUD_TOKEN_TTL_SECONDS", 1, 2_592_000);
+    if (ttlSeconds > maxLifetimeSeconds) {
+      throw root.refused("FINCLOUD_TOKEN_TTL_SECONDS", "at most gateway.jwks.maxLifetimeSeconds ("
+          + maxLifetimeSeconds + "), the longest lifetime a token may have", ttlSeconds);
+    }
+    String keyFile = gateway.optionalText("signingKeyFile");
+    if (keyFile == null) {
+      keyFile = root.optionalText("FINCLOUD_SIGNING_KEY_FILE");
+    }
+    return new Tokens(root.text("FINCLOUD_TOKEN_ISSUER"), root.text("FINCLOUD_TOKEN_AUDIENCE"), ttlSeconds,
+        gateway.optionalText("signingKey"), keyFile != null ? Path.of(keyFile) : dataDir.resolve(DEFAULT_KEY_FILE),
+        keyFile != null, maxLifetimeSeconds);
+  }
+
   /** The provider's tokens are told apart by their issuer, so it must not be the built-in one. */
   private static Jwks jwks(ConfigSection root, ConfigSection jwks, Tokens tokens) {
     long minRefreshMs = jwks.longInteger("minRefreshMs", 1, 86_400_000);
@@ -124,7 +165,27 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
           + "than the built-in issuer " + tokens.issuer(), issuer);
     }
     String audience = jwks.optionalText("audience");
-    return new Jwks(url, issuer, audience != null ? audience : tokens.audience(), minRefreshMs, refreshMs);
+    return new Jwks(url, issuer, audience != null ? audience : tokens.audience(), minRefreshMs, refreshMs,
+        words(jwks, "tenants", "the tenants the identity provider's tokens may name"),
+        words(jwks, "scopes", "the scopes the identity provider's tokens may grant"));
+  }
+
+  /** A required, non-empty list of words (tenant ids, scopes) of an allow-list. */
+  private static Set<String> words(ConfigSection section, String key, String meaning) {
+    Object value = section.optionalValue(key);
+    Set<String> words = new LinkedHashSet<>();
+    if (value instanceof JsonArray array) {
+      for (Object word : array) {
+        if (!(word instanceof String text) || text.isBlank() || !text.equals(text.trim())) {
+          throw section.refused(key, "a list of words: " + meaning, value);
+        }
+        words.add(text);
+      }
+    }
+    if (words.isEmpty()) {
+      throw section.refused(key, "a non-empty list: " + meaning + " (FINCLOUD_JWKS_URL is set)", value);
+    }
+    return words;
   }
 
   private static Tls tls(ConfigSection tls) {

@@ -1,6 +1,7 @@
 package fincloud.gateway;
 
 import fincloud.bus.BusReply;
+import fincloud.bus.ServiceConsumers;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
@@ -47,6 +48,7 @@ public class GatewayVerticle extends VerticleBase {
   private TokenVerifier.External external;
   private Router router;
   private ReadDeadlines deadlines;
+  private ServiceConsumers consumers;
 
   public GatewayVerticle(NodeIdentity node, GatewaySettings settings, PoolSettings database) {
     this.node = node;
@@ -68,12 +70,20 @@ public class GatewayVerticle extends VerticleBase {
     }
     ClientRegistry clients = new ClientRegistry(settings.clients());
     AuthFailures authFailures = new AuthFailures(vertx, pool, clients);
+    TokenRevocations revocations = new TokenRevocations(vertx, pool, settings.tokens().maxLifetimeSeconds());
+    consumers = new ServiceConsumers(vertx);
     return vertx.executeBlocking(RequestSchemas::loadOpenApi)
-        .compose(openApi -> GatewayKeys.load(pool, settings.tokens()).map(keys -> {
-          phases(new RequestSchemas(openApi), keys.verifier(settings.tokens(), external), authFailures);
+        .compose(openApi -> GatewayKeys.load(vertx, pool, settings.tokens()).map(keys -> {
+          // New nodes' keys and revocations reach this instance without a restart.
+          vertx.setPeriodic(PublishedKeys.POLL_MS, id -> keys.published().load());
+          vertx.setPeriodic(TokenRevocations.POLL_MS, id -> revocations.load());
+          phases(new RequestSchemas(openApi), keys.verifier(settings.tokens(), revocations, external), authFailures);
           return new TokenEndpoint(TokenGuards.of(vertx, settings.tokenLimits()), clients,
               keys.issuer(settings.tokens()), authFailures);
         }))
+        .compose(tokens -> revocations.load()
+            .compose(loaded -> consumers.on(Addresses.TOKENS_REVOKE, revocations::revoke))
+            .map(registered -> tokens))
         .compose(tokens -> vertx.createHttpServer(serverOptions())
             .invalidRequestHandler(new MalformedRequests())
             .connectionHandler(deadlines::connected)
@@ -87,7 +97,8 @@ public class GatewayVerticle extends VerticleBase {
     if (external != null) {
       external.keys().close();
     }
-    return server == null ? Future.succeededFuture() : server.shutdown(5, TimeUnit.SECONDS);
+    Future<?> shutdown = server == null ? Future.succeededFuture() : server.shutdown(5, TimeUnit.SECONDS);
+    return consumers == null ? shutdown : shutdown.compose(done -> consumers.stopAndDrain());
   }
 
   /** An API request's phases: admission on the headers, parsing, the service call. */

@@ -40,7 +40,8 @@ public final class Routes {
       read("/v1/audit/events", "audit:read", Addresses.AUDIT_EVENTS).orScope(OPERATOR),
       read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY).orScope(OPERATOR),
       read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS).orScope(OPERATOR),
-      read("/v1/cluster", OPERATOR, Addresses.CLUSTER_NODES));
+      read("/v1/cluster", OPERATOR, Addresses.CLUSTER_NODES),
+      write("/v1/tokens/revocations", "admin", Addresses.TOKENS_REVOKE, "TokenRevocationRequest"));
 
   /** Streamed routes: admitted like the others, then served by {@link AuditStreams} page by page. */
   static final ApiRoute AUDIT_EXPORT = read("/v1/audit/export", "audit:read", Addresses.AUDIT_RANGE).orScope(OPERATOR);

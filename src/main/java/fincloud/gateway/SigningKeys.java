@@ -4,60 +4,62 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import fincloud.shared.KeyFile;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.text.ParseException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 
 /**
- * The issuer's ES256 keys, generated on the first start and kept in the database so that every
- * node sharing it signs and verifies alike. The newest key signs; all verify (rotation: insert a
- * newer key, keep the old one until its tokens have expired).
+ * This node's private ES256 signing key, which never enters the database: from
+ * {@code gateway.signingKey}, from the key file the configuration names (a mounted secret), or
+ * generated once into the data folder. Only its public half is published to {@code signing_keys},
+ * where every node reads the keys it verifies with ({@link PublishedKeys}).
  */
 final class SigningKeys {
-  private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext('fincloud.signing_keys'))";
-  private static final String ALL = "SELECT private_jwk FROM signing_keys ORDER BY created_at DESC, kid";
-  private static final String INSERT =
-      "INSERT INTO signing_keys (kid, algorithm, private_jwk) VALUES ($1, 'ES256', $2)";
+  private static final String PUBLISH = "INSERT INTO signing_keys (kid, algorithm, public_jwk) VALUES ($1, 'ES256', $2)"
+      + " ON CONFLICT (kid) DO NOTHING";
 
   private SigningKeys() {
   }
 
-  /** Newest first; creates the first key when there is none (once, also with many nodes starting). */
-  static Future<List<ECKey>> loadOrCreate(Pool pool) {
-    return pool.withTransaction(tx -> tx.query(LOCK).execute()
-        .compose(locked -> tx.query(ALL).execute())
-        .compose(rows -> {
-          if (rows.size() > 0) {
-            List<ECKey> keys = new ArrayList<>();
-            rows.forEach(row -> keys.add(parse(row.getString(0))));
-            return Future.succeededFuture(keys);
-          }
-          ECKey key = generate();
-          return tx.preparedQuery(INSERT).execute(Tuple.of(key.getKeyID(), key.toJSONString()))
-              .map(inserted -> List.of(key));
-        }));
+  /** Blocking (file I/O): call on a worker. */
+  static ECKey privateKey(GatewaySettings.Tokens tokens) {
+    if (tokens.signingKey() != null) {
+      return parse(tokens.signingKey(), "gateway.signingKey");
+    }
+    String text = tokens.keyFileGiven() ? KeyFile.read(tokens.keyFile(), "gateway.signingKeyFile")
+        : KeyFile.readOrCreate(tokens.keyFile(), () -> generate().toJSONString());
+    return parse(text, tokens.keyFile().toString());
+  }
+
+  /** Makes the key's public half known to every node (before it signs anything). */
+  static Future<Void> publish(Pool pool, ECKey key) {
+    return pool.preparedQuery(PUBLISH).execute(Tuple.of(key.getKeyID(), key.toPublicJWK().toJSONString()))
+        .mapEmpty();
   }
 
   static ECKey generate() {
     try {
-      return new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256)
-          .keyID(UUID.randomUUID().toString()).generate();
+      ECKey key = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).generate();
+      return new ECKey.Builder(key).keyIDFromThumbprint().build();
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  static ECKey parse(String jwk) {
+  /** A private EC P-256 JWK; without a kid, its thumbprint names it. */
+  static ECKey parse(String jwk, String where) {
     try {
-      return ECKey.parse(jwk);
-    } catch (ParseException e) {
-      throw new IllegalStateException("a signing key in the database is not a valid EC JWK", e);
+      if (!(JWK.parse(jwk) instanceof ECKey key) || !Curve.P_256.equals(key.getCurve()) || !key.isPrivate()) {
+        throw new IllegalArgumentException(where + " must be a private EC P-256 JWK");
+      }
+      return key.getKeyID() != null ? key : new ECKey.Builder(key).keyIDFromThumbprint().build();
+    } catch (ParseException | JOSEException e) {
+      throw new IllegalArgumentException(where + " is not a valid JWK", e);
     }
   }
 }

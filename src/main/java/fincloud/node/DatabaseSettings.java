@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import fincloud.shared.DatabaseUrl;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
@@ -16,9 +17,9 @@ public final class DatabaseSettings {
   private DatabaseSettings() {
   }
 
+  /** The URL for JDBC, its parameters (sslmode, sslrootcert) kept: see {@link DatabaseUrl}. */
   public static String jdbcUrl(String pgUrl) {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
-    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
+    return DatabaseUrl.jdbcUrl(pgUrl);
   }
 
   public static Connection connect(String pgUrl) throws SQLException {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   /** Blocking: call from main or a worker, never from an event loop. */
   public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
+    return start(dataDir, port, Map.of());
+  }
+
+  /** @param serverConfig further server settings, e.g. {@code ssl} and its certificate files */
+  public static EmbeddedDatabase start(Path dataDir, int port, Map<String, String> serverConfig) throws IOException {
     Path pgData = dataDir.resolve("postgres").toAbsolutePath();
     Files.createDirectories(pgData);
     KilledServer.awaitGone(pgData, Duration.ofSeconds(30));
@@ -49,6 +55,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .setServerConfig("max_connections", "200")
         .setServerConfig("shared_buffers", "256MB")
         .setPGStartupWait(Duration.ofSeconds(60));
+    serverConfig.forEach(builder::setServerConfig);
     if (port > 0) {
       builder.setPort(port);
     }

@@ -51,10 +51,10 @@ public final class NodeConfig {
     requireDurable = root.section("database").bool("requireDurable");
     database = PoolSettings.from(root);
     cluster = ClusterSettings.from(root);
-    gateway = GatewaySettings.from(root);
+    gateway = GatewaySettings.from(root, identity.dataDir());
     ledger = LedgerSettings.from(root.section("ledger"));
     risk = RiskSettings.from(root.section("risk"));
-    audit = AuditSettings.from(root.section("audit"), identity.dataDir());
+    audit = AuditSettings.from(root.section("audit"), identity.dataDir(), root.optionalText("FINCLOUD_AUDIT_KEY_FILE"));
     riskCalls = RiskClientSettings.from(root);
     requireCallers(root);
   }

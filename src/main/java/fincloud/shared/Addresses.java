@@ -44,6 +44,9 @@ public final class Addresses {
    */
   public static final String AUDIT_SEALED = "fincloud.audit.sealed";
 
+  /** Answered by the gateways: revoking an access token by its jti. */
+  public static final String TOKENS_REVOKE = "fincloud.gateway.tokens.revoke";
+
   /** Node-local (every node answers for itself): the cluster's nodes, for GET /v1/cluster. */
   public static final String CLUSTER_NODES = "fincloud.node.cluster";
   /** Node-local: whether this node is a member of its cluster, for /health/ready. */

@@ -25,7 +25,7 @@ public final class DatabasePool {
    * whose few queries must not wait behind the ledger's (risk's rule-set checks).
    */
   public static Pool create(Vertx vertx, PoolSettings settings, String name, int maxSize) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(settings.pgUrl())
+    PgConnectOptions connect = DatabaseUrl.connectOptions(settings.pgUrl())
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);

@@ -8,6 +8,7 @@ import fincloud.shared.CanonicalJson;
 import fincloud.testkit.Eventually;
 import fincloud.testkit.NodeExtension;
 import fincloud.testkit.OwnNode;
+import fincloud.testkit.TestSql;
 import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.MultiMap;
@@ -171,6 +172,28 @@ class AuditApiTest {
     assertThat(served.getString("kid")).isEqualTo(configured.getString("kid"));
     assertThat(served.getString("x")).isEqualTo(configured.getString("x"));
     assertThat(served.containsKey("d")).isFalse();
+  }
+
+  @Test
+  void theCheckpointKeysAreListedWithTheirValidityInTheChain() {
+    JsonObject configured = new JsonObject(KEY);
+    JsonObject served = Eventually.until("a checkpoint signed", AuditReads.DEADLINE, () ->
+            http.get(AUDITOR, "/v1/audit/keys").bodyAsJsonObject().getJsonArray("keys").getJsonObject(0),
+        key -> key.getLong("checkpoints", 0L) > 0 || createdAccountForCheckpoint());
+    assertThat(served.getString("kid")).isEqualTo(configured.getString("kid"));
+    assertThat(served.getBoolean("signing")).isTrue();
+    assertThat(served.getString("firstCheckpointAt")).isNotNull();
+    assertThat(served.getString("lastCheckpointAt")).isNotNull();
+    assertThat(TestSql.number(node.pgUrl(), "SELECT count(*) FROM audit_checkpoints WHERE tenant = 'acme' AND kid = ?",
+        configured.getString("kid"))).isGreaterThanOrEqualTo(served.getLong("checkpoints"));
+    assertThat(http.get(AUDITOR, "/v1/audit/keys").bodyAsJsonObject().getJsonArray("unknownKeys"))
+        .as("every key that signed acme's checkpoints is known").isEmpty();
+  }
+
+  /** Records for a checkpoint (every 5 records): opened accounts; false, so that the wait goes on. */
+  private static boolean createdAccountForCheckpoint() {
+    http.openAccount("acme-teller", new JsonObject().put("currency", "USD"));
+    return false;
   }
 
   @Test

@@ -39,7 +39,7 @@ final class ChainFixture implements AutoCloseable {
 
   /** Quick polls, small batches, no checkpoint by time; the keys are the fixture's own. */
   static AuditSettings settings(int checkpointEvery) {
-    return new AuditSettings(20, 100, checkpointEvery, 3600, 10, null, null, List.of());
+    return new AuditSettings(20, 100, checkpointEvery, 3600, 10, null, null, false, List.of());
   }
 
   Sealer sealer(AuditSettings settings, SealingProbe probe) {

@@ -163,7 +163,7 @@ class SealerTest {
   @Test
   void aChainThatStopsGrowingGetsItsHeadSignedAfterCheckpointSeconds() throws Exception {
     String tenant = "quiet";
-    AuditSettings everySecond = new AuditSettings(50, 2000, 1000, 1, 10, null, null, List.of());
+    AuditSettings everySecond = new AuditSettings(50, 2000, 1000, 1, 10, null, null, false, List.of());
     Sealer sealer = db.sealer(everySecond, SealingProbe.NONE);
     db.write(tenant, 3);
     db.sealAll(sealer);

@@ -21,12 +21,12 @@ import javax.net.ssl.TrustManagerFactory;
  * A throw-away CA and one node certificate it signed (for 127.0.0.1, client and server use), made
  * with the JDK's keytool, as the PEM files that {@code cluster.eventBusTls} takes.
  */
-final class TestCertificates {
+public final class TestCertificates {
   private static final String PASSWORD = "changeit";
 
-  final Path caPem;
-  final Path certPem;
-  final Path keyPem;
+  public final Path caPem;
+  public final Path certPem;
+  public final Path keyPem;
   private final Path nodeStore;
 
   private TestCertificates(Path dir) {
@@ -36,7 +36,7 @@ final class TestCertificates {
     nodeStore = dir.resolve("node.p12");
   }
 
-  static TestCertificates create(Path dir) throws IOException, GeneralSecurityException {
+  public static TestCertificates create(Path dir) throws IOException, GeneralSecurityException {
     TestCertificates certs = new TestCertificates(dir);
     String ca = dir.resolve("ca.p12").toString();
     String node = certs.nodeStore.toString();

@@ -24,6 +24,7 @@ import fincloud.testkit.TestClient;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
@@ -57,7 +58,9 @@ class ExternalIdentityTest {
     jwks.publish(rsa);
     jwks.publish(ec);
     return TestNode.start(vertx, new JsonObject().put("FINCLOUD_JWKS_URL", jwks.url())
-        .put("gateway", new JsonObject().put("jwks", new JsonObject().put("issuer", ISSUER).put("minRefreshMs", 200))));
+        .put("gateway", new JsonObject().put("jwks", new JsonObject().put("issuer", ISSUER).put("minRefreshMs", 200)
+            .put("tenants", new JsonArray().add("acme")).put("scopes", new JsonArray().add("accounts:read")
+                .add("transfers:read").add("accounts:write")))));
   }
 
   @AfterAll
@@ -102,6 +105,27 @@ class ExternalIdentityTest {
     SignedJWT noKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims(c -> { }).build());
     noKid.sign(new RSASSASigner(rsa));
     assertRefused("no kid", noKid.serialize());
+  }
+
+  @Test
+  void theProviderIsTrustedWithItsAllowedTenantsAndScopesOnly() throws Exception {
+    assertRefused("a tenant outside gateway.jwks.tenants", rs256(rsa, c -> c.claim("tenant", "_system")));
+    assertRefused("another tenant", rs256(rsa, c -> c.claim("tenant", "globex")));
+    String overreaching = rs256(rsa, c -> c.claim("scope", "accounts:read admin risk:admin"));
+    assertThat(call(overreaching).statusCode()).as("an allowed scope still works").isEqualTo(200);
+    HttpResponse<Buffer> cluster = http.web().get("/v1/cluster").bearerTokenAuthentication(overreaching).send().await();
+    assertThat(cluster.statusCode()).as("a scope outside gateway.jwks.scopes is dropped").isEqualTo(403);
+    assertThat(cluster.bodyAsJsonObject().getString("code")).isEqualTo("FORBIDDEN");
+  }
+
+  @Test
+  void aTokenLivingLongerThanTheMaximumIsRefused() throws Exception {
+    Instant now = Instant.now();
+    assertRefused("exp - iat above gateway.jwks.maxLifetimeSeconds", rs256(rsa, c -> c.issueTime(Date.from(now))
+        .expirationTime(Date.from(now.plusSeconds(3601)))));
+    assertRefused("no iat, so no known lifetime", rs256(rsa, c -> c.issueTime(null)));
+    assertThat(call(rs256(rsa, c -> c.issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(3600))))))
+        .extracting(HttpResponse::statusCode).as("exactly the maximum").isEqualTo(200);
   }
 
   @Test

@@ -28,6 +28,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -44,8 +45,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The token endpoint and the verification of bearer tokens: forged tokens of every kind are 401,
  * a valid token without the route's scope is 403. Forgeries that need the issuer's own key take it
- * from the node's database, as an attacker who stole it could; those show that each claim check
- * (and not only the signature) holds.
+ * from the node's key file, as an attacker who stole it could; those show that each claim check
+ * (and not only the signature) holds. The database holds the public halves only.
  */
 @ExtendWith(NodeExtension.class)
 class TokenTest {
@@ -57,12 +58,14 @@ class TokenTest {
 
   @BeforeAll
   static void start() throws Exception {
-    http.token("acme-teller"); // the first start creates the signing key
+    http.token("acme-teller"); // the node signs with the key generated into its data folder
+    issuerKey = ECKey.parse(Files.readString(node.dataDir().resolve("gateway-signing-key.jwk")));
     try (Connection connection = DatabaseSettings.connect(node.pgUrl());
          Statement statement = connection.createStatement();
-         ResultSet rows = statement.executeQuery("SELECT private_jwk FROM signing_keys ORDER BY created_at DESC")) {
-      assertThat(rows.next()).as("a signing key is kept in the database").isTrue();
-      issuerKey = ECKey.parse(rows.getString(1));
+         ResultSet rows = statement.executeQuery("SELECT public_jwk FROM signing_keys WHERE kid = '"
+             + issuerKey.getKeyID() + "'")) {
+      assertThat(rows.next()).as("the node's public key is published").isTrue();
+      assertThat(ECKey.parse(rows.getString(1)).isPrivate()).as("no private half in the database").isFalse();
     }
   }
 
@@ -102,6 +105,14 @@ class TokenTest {
   void aTokenMadeWithTheIssuersKeyAndValidClaimsIsAccepted() throws Exception {
     // The control for the forgeries below: they differ from this token in one point each.
     assertThat(getWith("Bearer " + signedByIssuer(validClaims().build())).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aTokenOfTheIssuerLivingLongerThanTheMaximumIsRefused() throws Exception {
+    Instant now = Instant.now();
+    assertUnauthenticated(signedByIssuer(validClaims().expirationTime(Date.from(now.plusSeconds(7200))).build()),
+        "exp - iat of two hours, above gateway.jwks.maxLifetimeSeconds (3600)");
+    assertUnauthenticated(signedByIssuer(validClaims().issueTime(null).build()), "no iat");
   }
 
   @Test

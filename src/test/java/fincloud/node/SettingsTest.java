@@ -134,6 +134,19 @@ class SettingsTest {
   }
 
   @Test
+  void anExternalProviderNeedsItsAllowListsAndNoTokenOutlivesTheMaximum() {
+    JsonObject provider = new JsonObject().put("FINCLOUD_JWKS_URL", "http://127.0.0.1:1/jwks")
+        .put("gateway", section("jwks", "issuer", "https://idp.example.test"));
+    assertThatThrownBy(() -> with(provider))
+        .hasMessageStartingWith("gateway.jwks.tenants must be a non-empty list: the tenants the identity provider's");
+    provider.getJsonObject("gateway").getJsonObject("jwks").put("tenants", new JsonArray().add("acme"));
+    assertThatThrownBy(() -> with(provider))
+        .hasMessageStartingWith("gateway.jwks.scopes must be a non-empty list: the scopes the identity provider's");
+    assertThatThrownBy(() -> with(new JsonObject().put("FINCLOUD_TOKEN_TTL_SECONDS", 7200)))
+        .hasMessageStartingWith("FINCLOUD_TOKEN_TTL_SECONDS must be at most gateway.jwks.maxLifetimeSeconds (3600)");
+  }
+
+  @Test
   void clientsAndTheClusterSectionAreRefusedNamingTheirKey() {
     JsonObject teller = TestClient.configured("acme-teller", "acme", "accounts:read");
     JsonObject auditor = TestClient.configured("acme-auditor", "acme", "audit:read");

@@ -23,13 +23,15 @@ public final class TestNode {
   private final String pgUrl;
   /** Whether {@link #stop()} closes the Vert.x too: the node was given one of its own. */
   private final boolean ownsVertx;
+  private final Path dataDir;
 
-  private TestNode(Vertx vertx, Node node, int port, String pgUrl, boolean ownsVertx) {
+  private TestNode(Vertx vertx, Node node, int port, String pgUrl, boolean ownsVertx, Path dataDir) {
     this.vertx = vertx;
     this.node = node;
     this.port = port;
     this.pgUrl = pgUrl;
     this.ownsVertx = ownsVertx;
+    this.dataDir = dataDir;
   }
 
   public static TestNode start(Vertx vertx) {
@@ -73,7 +75,7 @@ public final class TestNode {
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     NodeConfig config = new NodeConfig(json);
     Node node = Node.deploy(vertx, config, pgUrl, null, clock).await();
-    return new TestNode(vertx, node, port, pgUrl, ownsVertx);
+    return new TestNode(vertx, node, port, pgUrl, ownsVertx, config.identity().dataDir());
   }
 
   public TestClient client() {
@@ -90,6 +92,11 @@ public final class TestNode {
 
   public String pgUrl() {
     return pgUrl;
+  }
+
+  /** The node's data folder (its generated key files). */
+  public Path dataDir() {
+    return dataDir;
   }
 
   /** Undeploys one role (e.g. risk, to see the others cope without it). */
