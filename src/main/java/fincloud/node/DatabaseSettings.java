@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import fincloud.shared.MultiHostUrl;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
@@ -16,19 +17,24 @@ public final class DatabaseSettings {
   private DatabaseSettings() {
   }
 
+  /** Every server of a multi-host URL: the JDBC driver connects to the primary among them. */
   public static String jdbcUrl(String pgUrl) {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
-    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
+    return MultiHostUrl.parse(pgUrl).jdbcUrl();
   }
 
   public static Connection connect(String pgUrl) throws SQLException {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
+    PgConnectOptions options = credentials(pgUrl);
     Properties properties = new Properties();
     properties.setProperty("user", options.getUser());
     if (options.getPassword() != null) {
       properties.setProperty("password", options.getPassword());
     }
     return DriverManager.getConnection(jdbcUrl(pgUrl), properties);
+  }
+
+  /** User and password (the same for every server of a multi-host URL). */
+  public static PgConnectOptions credentials(String pgUrl) {
+    return MultiHostUrl.parse(pgUrl).connectOptions().get(0);
   }
 
   /** Blocking. Throws when fsync, synchronous_commit or full_page_writes is off. */

@@ -7,6 +7,7 @@ import fincloud.payments.RiskClientSettings;
 import fincloud.risk.RiskSettings;
 import fincloud.shared.ConfigSection;
 import fincloud.shared.InvalidSettingException;
+import fincloud.shared.MultiHostUrl;
 import fincloud.shared.NodeIdentity;
 import fincloud.shared.PoolSettings;
 import io.vertx.core.json.JsonObject;
@@ -44,6 +45,7 @@ public final class NodeConfig {
     identity = NodeIdentity.from(root);
     roles = roles(root);
     pgUrl = root.optionalText("FINCLOUD_PG_URL");
+    checkPgUrl(pgUrl);
     pgPort = root.integer("FINCLOUD_PG_PORT", 0, 65_535);
     requireDurable = root.section("database").bool("requireDurable");
     database = PoolSettings.from(root);
@@ -53,6 +55,19 @@ public final class NodeConfig {
     risk = RiskSettings.from(root.section("risk"));
     audit = AuditSettings.from(root.section("audit"), identity.dataDir());
     riskCalls = RiskClientSettings.from(root);
+  }
+
+  /** One server or several (the multi-host form of a failover pair): refused at start-up when malformed. */
+  private static void checkPgUrl(String pgUrl) {
+    if (pgUrl == null) {
+      return;
+    }
+    try {
+      MultiHostUrl.parse(pgUrl).connectOptions();
+    } catch (IllegalArgumentException refused) {
+      // the message names the key, never the URL (it may carry a password)
+      throw new InvalidSettingException("FINCLOUD_PG_URL is not a PostgreSQL URL: " + refused.getMessage());
+    }
   }
 
   private static Set<String> roles(ConfigSection root) {
