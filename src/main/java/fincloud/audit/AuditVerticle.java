@@ -3,14 +3,12 @@ package fincloud.audit;
 import fincloud.bus.ServiceConsumers;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
-import fincloud.shared.DatabaseUrl;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
@@ -22,6 +20,8 @@ import java.util.List;
  * the ledger's queue for the shared pool.
  */
 public class AuditVerticle extends VerticleBase {
+  /** How long one server may take to say whether it is the primary (a multi-host URL). */
+  private static final long PROBE_TIMEOUT_MS = 3_000;
   private final AuditSettings settings;
   private final PoolSettings database;
   private Sealer sealer;
@@ -60,11 +60,11 @@ public class AuditVerticle extends VerticleBase {
    * network while holding chain locks) is ended by the server, which frees the chains for others.
    */
   static Pool sealerPool(Vertx vertx, String pgUrl, AuditSettings settings) {
-    PgConnectOptions connect = DatabaseUrl.connectOptions(pgUrl)
-        .setCachePreparedStatements(true)
-        .addProperty("application_name", "fincloud-audit-sealer")
-        .addProperty("idle_in_transaction_session_timeout", Long.toString(settings.lockTimeoutSeconds() * 1000));
     return PgBuilder.pool().with(new PoolOptions().setMaxSize(1).setName("fincloud-audit-sealer"))
-        .connectingTo(connect).using(vertx).build();
+        .connectingTo(DatabasePool.servers(vertx, pgUrl, PROBE_TIMEOUT_MS, connect -> connect
+            .setCachePreparedStatements(true)
+            .addProperty("application_name", "fincloud-audit-sealer")
+            .addProperty("idle_in_transaction_session_timeout", Long.toString(settings.lockTimeoutSeconds() * 1000))))
+        .using(vertx).build();
   }
 }

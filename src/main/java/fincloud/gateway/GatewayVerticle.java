@@ -209,8 +209,9 @@ public class GatewayVerticle extends VerticleBase {
   }
 
   /**
-   * Ready when the node is not draining and the database answers; the circuit breakers are listed
-   * but never fail readiness (an open breaker is not a dead node).
+   * Ready when the node is not draining and the database answers as a primary (a standby answers
+   * but cannot take money); the circuit breakers are listed but never fail readiness (an open
+   * breaker is not a dead node).
    */
   private HealthChecks readiness() {
     HealthChecks checks = HealthChecks.create(vertx);
@@ -219,7 +220,7 @@ public class GatewayVerticle extends VerticleBase {
     // listed, never failing: an open breaker has a fallback, the node still serves
     checks.register("payments-breakers", promise -> promise.complete(Status.OK(new JsonObject(
         NodeState.breakers(vertx, "payments")))));
-    checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
+    checks.register("database", 2000, promise -> DatabasePool.writable(pool)
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
     checks.register("breakers", promise -> promise.complete(Status.OK(guards.calls().states())));

@@ -6,7 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
-import fincloud.shared.DatabaseUrl;
+import fincloud.shared.MultiHostUrl;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
@@ -17,19 +17,27 @@ public final class DatabaseSettings {
   private DatabaseSettings() {
   }
 
-  /** The URL for JDBC, its parameters (sslmode, sslrootcert) kept: see {@link DatabaseUrl}. */
+  /**
+   * Every server of a (multi-host) URL for JDBC, which connects to the primary among them; the
+   * URL's other parameters (sslmode, sslrootcert) kept: see {@link MultiHostUrl}.
+   */
   public static String jdbcUrl(String pgUrl) {
-    return DatabaseUrl.jdbcUrl(pgUrl);
+    return MultiHostUrl.parse(pgUrl).jdbcUrl();
   }
 
   public static Connection connect(String pgUrl) throws SQLException {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
+    PgConnectOptions options = credentials(pgUrl);
     Properties properties = new Properties();
     properties.setProperty("user", options.getUser());
     if (options.getPassword() != null) {
       properties.setProperty("password", options.getPassword());
     }
     return DriverManager.getConnection(jdbcUrl(pgUrl), properties);
+  }
+
+  /** User and password (the same for every server of a multi-host URL). */
+  public static PgConnectOptions credentials(String pgUrl) {
+    return MultiHostUrl.parse(pgUrl).connectOptions().get(0);
   }
 
   /** Blocking. Throws when fsync, synchronous_commit or full_page_writes is off. */

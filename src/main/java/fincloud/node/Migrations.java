@@ -9,7 +9,7 @@ public final class Migrations {
   }
 
   public static void migrate(String pgUrl) {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
+    PgConnectOptions options = DatabaseSettings.credentials(pgUrl);
     Flyway.configure()
         .dataSource(DatabaseSettings.jdbcUrl(pgUrl), options.getUser(), options.getPassword())
         .locations("classpath:db/migration")

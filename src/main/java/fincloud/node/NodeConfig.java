@@ -7,6 +7,7 @@ import fincloud.payments.RiskClientSettings;
 import fincloud.risk.RiskSettings;
 import fincloud.shared.ConfigSection;
 import fincloud.shared.InvalidSettingException;
+import fincloud.shared.MultiHostUrl;
 import fincloud.shared.NodeIdentity;
 import fincloud.shared.PoolSettings;
 import io.vertx.core.json.JsonObject;
@@ -47,6 +48,7 @@ public final class NodeConfig {
     identity = NodeIdentity.from(root);
     roles = roles(root);
     pgUrl = root.optionalText("FINCLOUD_PG_URL");
+    checkPgUrl(pgUrl);
     pgPort = root.integer("FINCLOUD_PG_PORT", 0, 65_535);
     requireDurable = root.section("database").bool("requireDurable");
     database = PoolSettings.from(root);
@@ -67,6 +69,19 @@ public final class NodeConfig {
     if (!demo && roles.contains("gateway") && gateway.clients().isEmpty() && gateway.jwks() == null) {
       throw root.refused("clients", "at least one client {id, tenant, scopes, secretHash} outside demo mode (or set "
           + DemoMode.KEY + "=true for the demo clients, or FINCLOUD_JWKS_URL for an identity provider)", List.of());
+    }
+  }
+
+  /** One server or several (the multi-host form of a failover pair): refused at start-up when malformed. */
+  private static void checkPgUrl(String pgUrl) {
+    if (pgUrl == null) {
+      return;
+    }
+    try {
+      MultiHostUrl.parse(pgUrl).connectOptions();
+    } catch (IllegalArgumentException refused) {
+      // the message names the key, never the URL (it may carry a password)
+      throw new InvalidSettingException("FINCLOUD_PG_URL is not a PostgreSQL URL: " + refused.getMessage());
     }
   }
 

@@ -58,7 +58,7 @@ final class OperationsVerticle extends VerticleBase {
     HealthChecks checks = HealthChecks.create(vertx);
     checks.register("node", promise -> promise.complete(
         NodeState.draining(vertx) ? Status.KO() : Status.OK()));
-    checks.register("database", 2000, promise -> pool.query("SELECT 1").execute()
+    checks.register("database", 2000, promise -> DatabasePool.writable(pool)
         .onSuccess(rows -> promise.tryComplete(Status.OK()))
         .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
     if (node.clustered()) {

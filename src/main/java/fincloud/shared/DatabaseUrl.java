@@ -10,9 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One reading of {@code FINCLOUD_PG_URL} ({@code postgresql://user:password@host:port/db?params})
- * for every client of the database: the Vert.x pools, Flyway and the start-up checks (JDBC). Its
- * TLS parameters are honoured by all of them as libpq does: {@code sslmode=require} encrypts,
+ * The TLS parameters of one server's URL ({@code postgresql://user:password@host:port/db?params},
+ * one server of {@link MultiHostUrl}) for the Vert.x pg client, as libpq and the JDBC driver (which
+ * read them themselves from {@link MultiHostUrl#jdbcUrl}) honour them: {@code sslmode=require} encrypts,
  * {@code verify-ca} also checks the server's certificate against {@code sslrootcert} (a PEM CA
  * file; without it, the JVM's trusted CAs), {@code verify-full} also checks that the certificate
  * names the host. The Vert.x client reads {@code sslmode} itself but not {@code sslrootcert}.
@@ -38,14 +38,6 @@ public final class DatabaseUrl {
     }
     tls.setHostnameVerificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : "");
     return options.setSslOptions(tls);
-  }
-
-  /** The same server for the PostgreSQL JDBC driver, its query parameters (sslmode...) kept. */
-  public static String jdbcUrl(String pgUrl) {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
-    int query = pgUrl.indexOf('?');
-    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase()
-        + (query < 0 ? "" : pgUrl.substring(query));
   }
 
   /** The URL's query parameters, decoded. */

@@ -167,7 +167,7 @@ class PostgresKillFaultIT {
   }
 
   /** Milliseconds from {@code since} to the next transfer acknowledged, or -1 when none came within 90 s. */
-  private static long nextAckMs(BankWorkload clients, long since) {
+  static long nextAckMs(BankWorkload clients, long since) {
     int acked = clients.acked.size();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (clients.acked.size() == acked && System.nanoTime() < deadline) {
@@ -177,7 +177,7 @@ class PostgresKillFaultIT {
   }
 
   /** The clients' answers by kind since {@code before} was taken. */
-  private static Map<String, Long> answersSince(BankWorkload clients, Map<String, Long> before) {
+  static Map<String, Long> answersSince(BankWorkload clients, Map<String, Long> before) {
     Map<String, Long> since = new TreeMap<>(clients.outcomes());
     before.forEach((outcome, count) -> since.merge(outcome, -count, Long::sum));
     since.values().removeIf(count -> count == 0);
@@ -214,7 +214,7 @@ class PostgresKillFaultIT {
   }
 
   /** Polls /health/ready until it is (or is not) 200; answers when (System.nanoTime), or -1. */
-  private static long awaitStatus(NodeProcess node, boolean ready, Duration within) {
+  static long awaitStatus(NodeProcess node, boolean ready, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < deadline) {
       if ((node.status("/health/ready") == 200) == ready) {
@@ -225,14 +225,14 @@ class PostgresKillFaultIT {
     return -1;
   }
 
-  private record Resent(int status, String outcome, String transferId) {
+  record Resent(int status, String outcome, String transferId) {
   }
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
 
   /** Sends an unanswered transfer again with its key until it gets an answer that is not "try again". */
-  private static Resent resend(NodeProcess node, String token, BankWorkload.Unanswered transfer) {
+  static Resent resend(NodeProcess node, String token, BankWorkload.Unanswered transfer) {
     Resent last = new Resent(-1, "io", null);
     for (int attempt = 0; attempt < 20; attempt++) {
       try {

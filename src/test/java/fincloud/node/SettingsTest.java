@@ -169,4 +169,14 @@ class SettingsTest {
     assertThatThrownBy(() -> with(new JsonObject().put("risk", section("fallback", "mode", "APPROVE"))))
         .hasMessage("risk.fallback.mode must be one of DECLINE, APPROVE_BELOW, got \"APPROVE\"");
   }
+
+  @Test
+  void aMultiHostDatabaseUrlIsTakenAndAMalformedOneRefusedWithoutShowingIt() {
+    String pair = "postgresql://fincloud:pw@10.0.0.1:5432,10.0.0.2:5432/fincloud?target_session_attrs=read-write";
+    assertThat(with(new JsonObject().put("FINCLOUD_PG_URL", pair).put("FINCLOUD_DEMO", true)).pgUrl()).isEqualTo(pair);
+    assertThatThrownBy(() -> with(new JsonObject().put("FINCLOUD_PG_URL",
+        "postgresql://fincloud:pw@10.0.0.1:5432,10.0.0.2:0/fincloud").put("FINCLOUD_DEMO", true)))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessage("FINCLOUD_PG_URL is not a PostgreSQL URL: the port of 10.0.0.2 must be from 1 to 65535, got '0'");
+  }
 }
