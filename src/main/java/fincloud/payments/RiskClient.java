@@ -109,6 +109,11 @@ final class RiskClient {
     }
   }
 
+  /** Gives back the slot of a hold that was voided or expired (the transfer was made, then undone). */
+  void release(VelocityRelease held) {
+    vertx.eventBus().send(Addresses.RISK_RELEASE, held.toJson());
+  }
+
   private void release(RequestContext caller, List<VelocitySlot> reservations) {
     if (!reservations.isEmpty()) {
       vertx.eventBus().send(Addresses.RISK_RELEASE, new VelocityRelease(caller.tenant(), reservations).toJson(),
