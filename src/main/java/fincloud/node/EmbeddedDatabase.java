@@ -32,7 +32,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   /** Blocking: call from main or a worker, never from an event loop. */
   public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
-    Path pgData = dataDir.resolve("postgres").toAbsolutePath();
+    // Normalized: the postmaster's command line (-D) is how a later start recognizes an orphan of it.
+    Path pgData = dataDir.resolve("postgres").toAbsolutePath().normalize();
     Files.createDirectories(pgData);
     KilledServer.awaitGone(pgData, Duration.ofSeconds(30));
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
