@@ -1,5 +1,6 @@
 package fincloud.bus;
 
+import fincloud.shared.Addresses;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.NodeMetrics;
 import fincloud.shared.NodeMetrics.CallMeters;
@@ -32,15 +33,23 @@ import org.slf4j.LoggerFactory;
  * the gateway's to every service, payments' to risk. Each call goes through its service's circuit
  * breaker and is retried within its deadline ({@link CallPolicy#timeoutMs()}) when that is safe.
  *
+ * <p>Local first: a node that runs the service calls its own instance (the node-local twin of the
+ * address that {@link ServiceConsumers} registers), which cannot have died while the caller lives;
+ * a node that does not, or whose instance is draining or gave no answer in time, calls any
+ * instance in the cluster.
+ *
  * <p>Retried: "no handlers", a few times after a short backoff (a node's view of who serves an
  * address lags behind a node that just left or is still starting; such a request reached no one).
  * A call that may be repeated (a read, a write carrying an Idempotency-Key, a score) waits
- * {@link CallPolicy#attemptTimeoutMs()} for its first attempt, and once that times out is sent once
- * more — the event bus picks the next instance — with the rest of the deadline: in a cluster a
- * request sent to a node that dies is lost without a word, the sender only sees its timeout. A
- * call that may not be repeated has the whole deadline for one attempt. And a retry that finds its
- * own earlier attempt still running ({@code 409 IDEMPOTENCY_IN_FLIGHT}) waits for it and asks
- * again, so that the client gets the first attempt's answer, not a conflict with itself.
+ * {@link CallPolicy#attemptTimeoutMs()} for each attempt and, when that times out, is sent again —
+ * the event bus picks the next instance — for as long as the deadline leaves room for another
+ * attempt; the last one has the rest of the deadline. In a cluster a request sent to a node that
+ * dies is lost without a word, the sender only sees its timeout; the next attempt goes to a live
+ * instance unless the bus picks the dead one again, which it stops doing once the cluster has
+ * noticed the death (seconds). A call that may not be repeated has the whole deadline for one
+ * attempt. And a retry that finds its own earlier attempt still running
+ * ({@code 409 IDEMPOTENCY_IN_FLIGHT}) waits for it and asks again, so that the client gets the
+ * first attempt's answer, not a conflict with itself.
  *
  * <p>Only what says the service is unwell counts as a breaker failure: no answer in time, no
  * handler, a failure reply, or a {@code 503} answer (handed on as it is). A business refusal
@@ -172,6 +181,7 @@ public final class ServiceCalls {
     int noHandlers;
     int waits;
     boolean timedOut;
+    boolean localFirst = true;
 
     Call(String service, String address, JsonObject body, DeliveryOptions options, boolean retriable,
         boolean awaitsLateReply, long deadlineNanos) {
@@ -194,12 +204,20 @@ public final class ServiceCalls {
     }
   }
 
+  /**
+   * Sends the call once: to this node's own instance of the service first (its node-local twin
+   * address; "no handlers" there means the node does not run it, and the cluster is asked at once),
+   * to any instance in the cluster otherwise. An attempt of a call that may be repeated waits
+   * {@link CallPolicy#attemptTimeoutMs()} unless it is the last one the deadline leaves room for.
+   */
   private Future<Message<JsonObject>> attempt(Call call) {
-    boolean firstOfRepeatable = call.retriable && !call.timedOut;
-    long timeout = firstOfRepeatable ? Math.min(policy.attemptTimeoutMs(), call.leftMs())
-        : call.leftMs() + (call.awaitsLateReply ? lateReplyMs() : 0);
-    DeliveryOptions options = new DeliveryOptions(call.options).setSendTimeout(Math.max(1, timeout));
-    return vertx.eventBus().<JsonObject>request(call.address, call.body, options).compose(
+    boolean local = call.localFirst;
+    call.localFirst = false;
+    boolean last = !call.retriable || call.leftMs() <= policy.attemptTimeoutMs();
+    long timeout = last ? call.leftMs() + (call.awaitsLateReply ? lateReplyMs() : 0) : policy.attemptTimeoutMs();
+    DeliveryOptions options = new DeliveryOptions(call.options).setSendTimeout(Math.max(1, timeout)).setLocalOnly(local);
+    String address = local ? Addresses.local(call.address) : call.address;
+    return vertx.eventBus().<JsonObject>request(address, call.body, options).compose(
         reply -> {
           if (call.timedOut && ownAttemptStillRunning(reply) && call.leftMs() > call.backoffMs()) {
             return again(call, "in_flight");
@@ -208,12 +226,17 @@ public final class ServiceCalls {
         },
         failure -> {
           ReplyFailure type = failure instanceof ReplyException reply ? reply.failureType() : null;
+          if (local && type == ReplyFailure.NO_HANDLERS) {
+            return attempt(call);
+          }
           if (type == ReplyFailure.NO_HANDLERS && call.noHandlers < NO_HANDLER_RETRIES
               && call.leftMs() > call.backoffMs()) {
             call.noHandlers++;
             return again(call, NO_HANDLERS);
           }
-          if (type == ReplyFailure.TIMEOUT && firstOfRepeatable && call.leftMs() > 0) {
+          if (type == ReplyFailure.TIMEOUT && !last && call.leftMs() > 0) {
+            // In a cluster a request sent to a node that died is lost without a word; the bus
+            // picks the next instance for the next attempt.
             call.timedOut = true;
             retried(call.service, TIMEOUT);
             return attempt(call);

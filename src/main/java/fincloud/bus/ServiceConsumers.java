@@ -1,9 +1,11 @@
 package fincloud.bus;
 
+import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -19,6 +21,8 @@ import java.util.function.Function;
  * answering. A graceful stop first unregisters the consumers, so that the other nodes stop routing
  * requests here, and only then waits for the requests already taken: a leaving node drops nothing.
  * (Vert.x itself would unregister them only after the verticle's {@code stop()} has completed.)
+ * Every consumer has a node-local twin, which the node's own callers ask first (see
+ * {@link ServiceCalls}); it is unregistered with the others, so they turn to the cluster.
  * Used from the verticle's event loop only.
  */
 public final class ServiceConsumers {
@@ -60,14 +64,21 @@ public final class ServiceConsumers {
     return register(address, message -> Future.succeededFuture(message).compose(m -> handler.apply(m.body())));
   }
 
-  /** Counts each message from its arrival until {@code handling} has completed, for the drain. */
+  /**
+   * Registers {@code handling} at {@code address} for the cluster and at its node-local twin
+   * ({@link Addresses#local}) for this node's callers, which {@link ServiceCalls} asks first.
+   * Counts each message from its arrival until {@code handling} has completed, for the drain.
+   */
   private Future<Void> register(String address, Function<Message<JsonObject>, Future<?>> handling) {
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, message -> {
+    Handler<Message<JsonObject>> counted = message -> {
       answering++;
       handling.apply(message).onComplete(done -> answered());
-    });
-    consumers.add(consumer);
-    return consumer.completion();
+    };
+    MessageConsumer<JsonObject> clusterWide = vertx.eventBus().consumer(address, counted);
+    MessageConsumer<JsonObject> local = vertx.eventBus().localConsumer(Addresses.local(address), counted);
+    consumers.add(clusterWide);
+    consumers.add(local);
+    return Future.all(clusterWide.completion(), local.completion()).mapEmpty();
   }
 
   /** Unregisters every consumer, then completes once the requests already taken are answered. */

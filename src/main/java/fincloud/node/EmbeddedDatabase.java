@@ -38,7 +38,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   /** @param serverConfig further server settings, e.g. {@code ssl} and its certificate files */
   public static EmbeddedDatabase start(Path dataDir, int port, Map<String, String> serverConfig) throws IOException {
-    Path pgData = dataDir.resolve("postgres").toAbsolutePath();
+    // Normalized: the postmaster's command line (-D) is how a later start recognizes an orphan of it.
+    Path pgData = dataDir.resolve("postgres").toAbsolutePath().normalize();
     Files.createDirectories(pgData);
     KilledServer.awaitGone(pgData, Duration.ofSeconds(30));
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()

@@ -34,8 +34,15 @@ final class KilledServer {
   private KilledServer() {
   }
 
-  /** Blocking. Returns once no process of an earlier server holds the data directory; throws if one still does after {@code within}. */
-  static void awaitGone(Path pgData, Duration within) throws IOException {
+  /**
+   * Blocking. Returns once no process of an earlier server holds the data directory; throws if one
+   * still does after {@code within}, and at once if another live node (its JVM) uses the directory.
+   */
+  static void awaitGone(Path dataDirectory, Duration within) throws IOException {
+    // One form of the path, whatever the caller's ("./data", "data/../data", a symbolic link), to
+    // compare with the -D of a postmaster's command line.
+    Path pgData = dataDirectory.toAbsolutePath().normalize();
+    refuseIfInUse(pgData);
     Path pidFile = pgData.resolve("postmaster.pid");
     if (!Files.isRegularFile(pidFile) || !Files.isDirectory(PROC.resolve("self"))) {
       return;
@@ -83,6 +90,27 @@ final class KilledServer {
   }
 
   /**
+   * Another node (another live JVM) holds the directory's {@code epg-lock}: its server is alive and
+   * serving it. Say so and touch nothing, rather than wait for a server that will not go away.
+   */
+  private static void refuseIfInUse(Path pgData) throws IOException {
+    Path lockFile = pgData.resolve("epg-lock");
+    if (!Files.isRegularFile(lockFile)) {
+      return;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+        FileLock lock = channel.tryLock()) {
+      if (lock == null) {
+        throw new IllegalStateException("the data folder " + pgData.getParent() + " is in use by another running "
+            + "node (its PostgreSQL server runs on " + pgData + "): give each node its own FINCLOUD_DATA_DIR; "
+            + "nothing was touched");
+      }
+    } catch (OverlappingFileLockException heldHere) {
+      // this JVM runs that server (a restart within one process): the wait below decides
+    }
+  }
+
+  /**
    * A server whose JVM died (kill -9 of the node, or of {@code fincloud.jar postgres}) runs on
    * without it, and no new server could start on its data until someone stopped it by hand. No
    * live process then holds the data directory's {@code epg-lock} (the JVM's file lock died with
@@ -125,10 +153,22 @@ final class KilledServer {
         return Holder.ZOMBIE;
       }
       // The postmaster's command line names its data directory (-D); its backends' do not.
-      String command = Files.readString(process.resolve("cmdline")).replace('\0', ' ');
-      return command.contains(pgData.toString()) ? Holder.THIS_SERVER : Holder.ANOTHER_PROGRAM;
+      String command = Files.readString(process.resolve("cmdline")).replace('\0', ' ').replace("/./", "/");
+      return names(command, pgData) ? Holder.THIS_SERVER : Holder.ANOTHER_PROGRAM;
     } catch (IOException | RuntimeException gone) {
       return Holder.GONE;
+    }
+  }
+
+  /** Whether a command line names the directory, in its normalized or its real (links resolved) form. */
+  private static boolean names(String command, Path pgData) {
+    if (command.contains(pgData.toString())) {
+      return true;
+    }
+    try {
+      return command.contains(pgData.toRealPath().toString());
+    } catch (IOException gone) {
+      return false;
     }
   }
 

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <li>HTTP server meters by route template, never by raw path; the response-time histogram by
  *       route and method only (the status is on the request counter).
  *   <li>Event-bus meters by address, the per-tenant {@code fincloud.audit.sealed.<tenant>} addresses
- *       folded into one; no HTTP client meters (the node's only client fetches a JWKS).
+ *       folded into one, a service's node-local twin ({@code local.<address>}) into its address; no HTTP client meters (the node's only client fetches a JWKS).
  *   <li>A cap on the values of every label that a caller can vary ({@link #LABEL_CAPS}): past it, new
  *       series are dropped rather than grow the page.
  * </ul>
@@ -109,8 +109,10 @@ public final class MetricsPage {
     };
   }
 
+  /** Folds the per-tenant addresses into one, and a node-local twin into its service address. */
   private static String withoutTenant(String address) {
-    return address.startsWith(Addresses.AUDIT_SEALED + ".") ? Addresses.AUDIT_SEALED : address;
+    String clusterWide = Addresses.clusterWide(address);
+    return clusterWide.startsWith(Addresses.AUDIT_SEALED + ".") ? Addresses.AUDIT_SEALED : clusterWide;
   }
 
   private static MeterFilter responseTimeWithoutStatus() {

@@ -1,6 +1,7 @@
 package fincloud.payments;
 
 import fincloud.bus.ServiceConsumers;
+import fincloud.bus.VelocitySlot;
 import fincloud.idempotency.IdempotencyRecords.Key;
 import fincloud.idempotency.IdempotencyRecords.Stored;
 import fincloud.idempotency.IdempotencyRecords;
@@ -16,6 +17,7 @@ import fincloud.shared.DatabasePool;
 import fincloud.shared.Page;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -78,7 +80,8 @@ public class PaymentsVerticle extends VerticleBase {
             .getJsonArray("transfers").stream().map(o -> TransferItem.from((JsonObject) o)).toList(), true)),
         on(Addresses.TRANSFERS_POST, (caller, request) -> writer.submit(new Settle(caller, id(request), true,
             request.getJsonObject("body").getLong("amount")))),
-        on(Addresses.TRANSFERS_VOID, (caller, request) -> writer.submit(new Settle(caller, id(request), false, null))),
+        on(Addresses.TRANSFERS_VOID, (caller, request) -> writer.submit(new Settle(caller, id(request), false, null))
+            .andThen(voided -> giveBackSlot(id(request), voided))),
         on(Addresses.TRANSFERS_GET, this::get),
         on(Addresses.TRANSFERS_LIST, (caller, request) -> TransferRepository.list(pool, caller.tenant(),
             request.getJsonObject("query").getString("accountId"), Page.from(request.getJsonObject("query")))
@@ -132,12 +135,25 @@ public class PaymentsVerticle extends VerticleBase {
         return refusedByFallback(caller, items, batch, declined);
       }
       List<TransferItem> withRisk = new ArrayList<>(items);
+      List<VelocitySlot> unclaimed = new ArrayList<>(scores.reservations());
       for (int i = 0; i < scores.decisions().size(); i++) {
-        withRisk.set(i, items.get(i).withRisk(scores.decisions().get(i)));
+        TransferItem item = items.get(i);
+        withRisk.set(i, item.withRisk(scores.decisions().get(i), claim(unclaimed, item)));
       }
       return writer.submit(new Create(caller, withRisk, batch, declined != null ? declined : refusal))
           .andThen(applied -> risk.settle(caller, scores, applied));
     });
+  }
+
+  /** The slot risk took for {@code item}: any one of those for its debit account and amount (they are alike). */
+  private static VelocitySlot claim(List<VelocitySlot> unclaimed, TransferItem item) {
+    for (int i = 0; i < unclaimed.size(); i++) {
+      VelocitySlot slot = unclaimed.get(i);
+      if (slot.accountId().equals(item.debitAccountId()) && slot.amount() == item.amount()) {
+        return unclaimed.remove(i);
+      }
+    }
+    return null;
   }
 
   private static Set<String> accountIds(List<TransferItem> items) {
@@ -168,9 +184,29 @@ public class PaymentsVerticle extends VerticleBase {
     }
     sweeping = true;
     TransferRepository.dueToExpire(pool, 500, clock.instant())
-        .compose(ids -> Future.join(ids.stream().map(id -> writer.submit(new Expire(id))).toList()))
+        .compose(ids -> Future.join(ids.stream().map(id -> writer.submit(new Expire(id))
+            .andThen(expired -> giveBackSlot(id, expired))).toList()))
         .onFailure(failure -> LOG.warn("expiry sweep failed: {}", failure.getMessage()))
         .onComplete(done -> sweeping = false);
+  }
+
+  /**
+   * A hold that this very command voided (not a replay, not a refusal, not an expiry found done)
+   * gives its velocity slot back: the transfer it counted for will not happen. Best effort, like
+   * every release: a lost one tightens a limit by one transfer for one window.
+   */
+  private void giveBackSlot(String transferId, AsyncResult<Answer> voided) {
+    Answer answer = voided.succeeded() ? voided.result() : null;
+    if (answer == null || answer.isProblem() || answer.replayed()) {
+      return;
+    }
+    TransferRepository.heldSlot(pool, transferId)
+        .onSuccess(held -> {
+          if (held != null) {
+            risk.release(held);
+          }
+        })
+        .onFailure(failure -> LOG.warn("could not read the velocity slot of {}: {}", transferId, failure.getMessage()));
   }
 
   private static String id(JsonObject request) {

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks the risk service to score transfers, through {@link ServiceCalls} (its circuit breaker, a
- * short deadline, {@code risk.timeoutMs}, and one more attempt on another instance when the first
- * gets no answer within half of it): when risk is down, slow, or the breaker open, the configured
- * {@link RiskFallback} decides at once. Also gives risk back the velocity slots of requests that
+ * short deadline, {@code risk.timeoutMs}, the node's own risk instance first, and another attempt
+ * on another instance each time one gets no answer within {@code risk.attemptTimeoutMs}): only
+ * when no risk instance answers within the deadline, or the breaker is open, does the configured
+ * {@link RiskFallback} decide. Also gives risk back the velocity slots of requests that
  * made no transfer, a late answer's included.
  *
  * <p>A lost answer may leave velocity slots taken; that tightens a limit by one transfer for one
@@ -106,6 +107,11 @@ final class RiskClient {
     if (!made) {
       release(caller, scores.reservations());
     }
+  }
+
+  /** Gives back the slot of a hold that was voided or expired (the transfer was made, then undone). */
+  void release(VelocityRelease held) {
+    vertx.eventBus().send(Addresses.RISK_RELEASE, held.toJson());
   }
 
   private void release(RequestContext caller, List<VelocitySlot> reservations) {

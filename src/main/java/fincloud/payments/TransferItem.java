@@ -2,6 +2,7 @@ package fincloud.payments;
 
 import fincloud.bus.Decision;
 import fincloud.bus.RiskScore;
+import fincloud.bus.VelocitySlot;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -26,6 +27,19 @@ public record TransferItem(String debitAccountId, String creditAccountId, long a
 
   public TransferItem withRisk(RiskScore decision) {
     return withRisk(decision.toJson());
+  }
+
+  /**
+   * With risk's decision and, when the transfer makes a hold, the velocity slot risk took for it:
+   * kept with the transfer ({@link TransferState#VELOCITY_SLOT}, never shown) so that voiding the
+   * hold, or its expiry, can give the slot back.
+   */
+  public TransferItem withRisk(RiskScore decision, VelocitySlot slot) {
+    TransferItem scored = withRisk(decision);
+    if (slot != null && scored.holds()) {
+      scored.risk().put(TransferState.VELOCITY_SLOT, slot.toJson());
+    }
+    return scored;
   }
 
   /** A hold is made when asked for, and when risk wants a human to look first. */

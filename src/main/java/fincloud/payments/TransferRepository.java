@@ -1,5 +1,7 @@
 package fincloud.payments;
 
+import fincloud.bus.VelocityRelease;
+import fincloud.bus.VelocitySlot;
 import fincloud.shared.Page;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -34,7 +36,23 @@ final class TransferRepository {
       SELECT id FROM transfers WHERE status = 'PENDING' AND expires_at <= $2
       ORDER BY expires_at LIMIT $1""";
 
+  private static final String HELD_SLOT = """
+      SELECT tenant, risk -> 'velocitySlot' AS slot FROM transfers
+      WHERE id = $1 AND status = 'VOIDED' AND risk ? 'velocitySlot'""";
+
   private TransferRepository() {
+  }
+
+  /** A voided hold's velocity slot and its tenant; null when it took none. */
+  static Future<VelocityRelease> heldSlot(SqlClient client, String id) {
+    return client.preparedQuery(HELD_SLOT).execute(Tuple.of(id)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return new VelocityRelease(row.getString("tenant"),
+          List.of(VelocitySlot.fromJson((JsonObject) row.getValue("slot"))));
+    });
   }
 
   static Future<JsonObject> find(SqlClient client, String id, String tenant) {

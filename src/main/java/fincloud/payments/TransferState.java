@@ -8,6 +8,12 @@ import java.time.Instant;
 
 /** A transfer as the ledger writer creates or changes it, and as the API shows it. */
 final class TransferState {
+  /**
+   * Key, in a hold's {@code risk}, of the velocity slot risk took for it ({@code VelocitySlot}):
+   * given back when the hold is voided or expires; not part of the transfer as the API shows it.
+   */
+  static final String VELOCITY_SLOT = "velocitySlot";
+
   final String id;
   final String tenant;
   final String debitAccountId;
@@ -64,13 +70,18 @@ final class TransferState {
     return expiresAt != null && !expiresAt.isAfter(now);
   }
 
+  /** The answer and audit form: the row's, but for what the transfer keeps for payments alone. */
   JsonObject toJson() {
+    JsonObject shown = risk == null || !risk.containsKey(VELOCITY_SLOT) ? risk : risk.copy();
+    if (shown != risk) {
+      shown.remove(VELOCITY_SLOT);
+    }
     return new JsonObject()
         .put("id", id).put("tenant", tenant)
         .put("debitAccountId", debitAccountId).put("creditAccountId", creditAccountId)
         .put("amount", amount).put("currency", currency).put("mode", mode.name()).put("status", status.name())
         .put("postedAmount", postedAmount).put("reference", reference).put("metadata", metadata)
-        .put("risk", risk)
+        .put("risk", shown)
         .put("createdAt", Timestamps.format(createdAt)).put("postedAt", Timestamps.format(postedAt))
         .put("expiresAt", Timestamps.format(expiresAt)).put("voidReason", name(voidReason));
   }

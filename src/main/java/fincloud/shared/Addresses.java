@@ -54,4 +54,20 @@ public final class Addresses {
 
   /** Published by payments after each committed ledger group: {@code {"transfers":[...]}}. */
   public static final String LEDGER_EVENTS = "fincloud.payments.events";
+
+  /** Prefix of the node-local twin of every service address (see {@link #local}). */
+  public static final String LOCAL_PREFIX = "local.";
+
+  /**
+   * The twin of {@code address} that only this node's instances of the service consume, so that a
+   * node that runs a service calls its own instance first (no network, no dead node on the way).
+   */
+  public static String local(String address) {
+    return LOCAL_PREFIX + address;
+  }
+
+  /** The cluster-wide address a local twin stands for (the address itself otherwise). */
+  public static String clusterWide(String address) {
+    return address.startsWith(LOCAL_PREFIX) ? address.substring(LOCAL_PREFIX.length()) : address;
+  }
 }

@@ -3,6 +3,7 @@ package fincloud.bus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import fincloud.shared.Addresses;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.NodeMetrics;
 import io.vertx.circuitbreaker.OpenCircuitException;
@@ -113,14 +114,56 @@ class ServiceCallsTest {
   }
 
   @Test
-  void aTimedOutAttemptIsSentAgainOnlyOnceWithTheRestOfTheDeadline(Vertx vertx) {
+  void timedOutAttemptsAreSentAgainUntilTheDeadline(Vertx vertx) {
     AtomicInteger received = serviceLosing(vertx, Integer.MAX_VALUE);
     long started = System.nanoTime();
     assertThatThrownBy(() -> requests(vertx, 200, 1_500)
         .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await())
         .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.TIMEOUT));
-    assertThat(received).hasValue(2);
+    assertThat(received.get()).as("one attempt per 200 ms, the last with the rest").isBetween(6, 8);
     assertThat((System.nanoTime() - started) / 1_000_000).as("waited for the whole deadline").isGreaterThanOrEqualTo(1_400);
+  }
+
+  @Test
+  void aCallWhoseTargetsDiedReachesALiveInstanceWithinTheDeadline(Vertx vertx) {
+    // Two instances that lose every message (dead nodes the cluster has not noticed yet), then a live one;
+    // the bus hands the attempts to them in turn.
+    AtomicInteger dead = new AtomicInteger();
+    for (int i = 0; i < 2; i++) {
+      vertx.eventBus().<JsonObject>consumer(ADDRESS, message -> dead.incrementAndGet()).completion().await();
+    }
+    vertx.eventBus().<JsonObject>consumer(ADDRESS, message -> message.reply(new JsonObject().put("live", true)))
+        .completion().await();
+    Message<JsonObject> reply = requests(vertx, 200, 2_000)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await();
+    assertThat(reply.body().getBoolean("live")).isTrue();
+    assertThat(dead).hasValue(2);
+  }
+
+  @Test
+  void aNodeThatRunsTheServiceCallsItsOwnInstance(Vertx vertx) {
+    AtomicInteger clusterWide = serviceLosing(vertx, 0);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.local(ADDRESS),
+        message -> message.reply(new JsonObject().put("local", true))).completion().await();
+    ServiceCalls calls = requests(vertx, 200, 2_000);
+    for (boolean retriable : new boolean[] {true, false}) {
+      Message<JsonObject> reply = calls.request(ADDRESS, new JsonObject(), new DeliveryOptions(), retriable).await();
+      assertThat(reply.body().getBoolean("local")).isTrue();
+    }
+    assertThat(clusterWide).hasValue(0);
+  }
+
+  @Test
+  void anOwnInstanceThatGivesNoAnswerInTimeIsReplacedByAnotherOne(Vertx vertx) {
+    AtomicInteger clusterWide = serviceLosing(vertx, 0);
+    AtomicInteger local = new AtomicInteger();
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.local(ADDRESS), message -> local.incrementAndGet())
+        .completion().await();
+    Message<JsonObject> reply = requests(vertx, 200, 2_000)
+        .request(ADDRESS, new JsonObject(), new DeliveryOptions(), true).await();
+    assertThat(reply.body().getInteger("attempt")).isEqualTo(1);
+    assertThat(local).hasValue(1);
+    assertThat(clusterWide).hasValue(1);
   }
 
   @Test
@@ -145,10 +188,11 @@ class ServiceCallsTest {
 
   @Test
   void aReplyAfterTheDeadlineGoesToTheLateReplyHandler(Vertx vertx) {
-    // The first attempt is lost; the second is answered after the call has given up.
+    // The first attempt is lost; the others are answered after they timed out, the last one after
+    // the call has given up.
     AtomicInteger received = new AtomicInteger();
     service = vertx.eventBus().consumer(ADDRESS, message -> {
-      if (received.incrementAndGet() == 2) {
+      if (received.incrementAndGet() >= 2) {
         vertx.setTimer(400, late -> message.reply(new JsonObject().put("late", true)));
       }
     });

@@ -161,6 +161,9 @@ class ClusterIT {
       long started = System.nanoTime();
       node4.start().awaitReady(BOOT);
       long readyMs = (System.nanoTime() - started) / 1_000_000;
+      // A node that runs every role serves the requests its own gateway takes (calls are local
+      // first), so its share comes through clients that reach it, as behind a load balancer.
+      bank.gateways.add(node4);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (ledgerGroups(node4) == 0 && System.nanoTime() < deadline) {
         NodeProcess.sleep(200);

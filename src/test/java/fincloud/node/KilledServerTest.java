@@ -79,10 +79,65 @@ class KilledServerTest {
     }
   }
 
+  @Test
+  void anOrphanIsRecognizedWhateverFormTheDataPathHas() throws Exception {
+    // The README's default, ./fincloud-data, made the postmaster's -D read /..././fincloud-data/postgres.
+    Files.writeString(dataDir.resolve("postmaster.opts"), "");
+    Process orphan = new ProcessBuilder("tail", "-f", dataDir + "/./postmaster.opts").start();
+    try {
+      lockFile(orphan.pid());
+      KilledServer.awaitGone(dataDir.resolve("."), Duration.ofSeconds(20));
+      assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("stopped").isTrue();
+    } finally {
+      orphan.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aSecondNodeOnAFolderInUseSaysSoAtOnceAndLeavesTheServerAlone() throws Exception {
+    Process server = fakeServer();
+    Process firstNode = lockHolder(dataDir.resolve("epg-lock"));
+    try {
+      lockFile(server.pid());
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> KilledServer.awaitGone(dataDir, Duration.ofSeconds(30)))
+          .hasMessageContaining("is in use by another running node");
+      assertThat((System.nanoTime() - started) / 1_000_000).as("at once, not after the wait").isLessThan(5_000);
+      assertThat(server.isAlive()).isTrue();
+      assertThat(pidFile).exists();
+    } finally {
+      firstNode.destroyForcibly();
+      server.destroyForcibly();
+    }
+  }
+
   /** A process whose command line names the data directory, as a postmaster's (-D) does. */
   private Process fakeServer() throws Exception {
     Path file = Files.writeString(dataDir.resolve("postmaster.opts"), "");
     return new ProcessBuilder("tail", "-f", file.toString()).start();
+  }
+
+  /** Another JVM that holds {@code lockFile}, as the node running the server does; returns once it holds it. */
+  private Process lockHolder(Path lockFile) throws Exception {
+    Path source = Files.writeString(dataDir.resolve("LockHolder.java"), """
+        import java.nio.channels.FileChannel;
+        import java.nio.file.Path;
+        import java.nio.file.StandardOpenOption;
+        public class LockHolder {
+          public static void main(String[] args) throws Exception {
+            FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel.lock();
+            System.out.println("locked");
+            Thread.sleep(120_000);
+          }
+        }
+        """);
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process holder = new ProcessBuilder(java, source.toString(), lockFile.toString()).start();
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))) {
+      assertThat(out.readLine()).isEqualTo("locked");
+    }
+    return holder;
   }
 
   private void lockFile(long pid) throws Exception {

@@ -6,6 +6,7 @@ import static fincloud.risk.RiskFixtures.rule;
 import static fincloud.risk.RiskFixtures.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.NodeExtension;
 import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
@@ -19,6 +20,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,5 +108,53 @@ class VelocityApiTest {
     assertThat(http.transfer("acme-teller", source, target, 10, "USD").statusCode()).isEqualTo(201);
     assertThat(http.transfer("acme-teller", source, target, 10, "USD").bodyAsJsonObject().getString("code"))
         .isEqualTo("RISK_DECLINED");
+  }
+
+  @Test
+  void aVoidedHoldGivesItsSlotBack() {
+    putRules(http, "acme-admin");
+    String source = funded(http, "USD", 1000);
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
+    RiskFixtures.putRulesAndAwait(http, RISK_INSTANCES, rule("two", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 2));
+
+    String held = hold(source, target, null);
+    assertThat(http.transfer("acme-teller", source, target, 10, "USD").statusCode()).isEqualTo(201);
+    assertThat(http.transfer("acme-teller", source, target, 10, "USD").bodyAsJsonObject().getString("code"))
+        .isEqualTo("RISK_DECLINED");
+    HttpResponse<Buffer> voided = http.post("acme-teller", "/v1/transfers/" + held + "/void", null,
+        UUID.randomUUID().toString());
+    assertThat(voided.statusCode()).isEqualTo(200);
+    assertThat(voided.bodyAsJsonObject().getJsonObject("risk").containsKey("velocitySlot"))
+        .as("the slot is kept for payments, not shown").isFalse();
+    approvedOnceTheSlotIsBack(source, target);
+  }
+
+  @Test
+  void anExpiredHoldGivesItsSlotBack() {
+    putRules(http, "acme-admin");
+    String source = funded(http, "USD", 1000);
+    String target = RiskFixtures.account(http, "acme-teller", "USD");
+    RiskFixtures.putRulesAndAwait(http, RISK_INSTANCES, rule("two", "VELOCITY_COUNT").put("windowSeconds", 3600).put("max", 2));
+
+    hold(source, target, 1);
+    assertThat(http.transfer("acme-teller", source, target, 10, "USD").statusCode()).isEqualTo(201);
+    approvedOnceTheSlotIsBack(source, target);
+  }
+
+  /** A hold of 10 within the velocity rule; its id. */
+  private static String hold(String source, String target, Integer expiresInSeconds) {
+    JsonObject request = transfer(source, target, 10, "USD").put("mode", "PENDING");
+    if (expiresInSeconds != null) {
+      request.put("expiresInSeconds", expiresInSeconds);
+    }
+    HttpResponse<Buffer> hold = http.post("acme-teller", "/v1/transfers", request, UUID.randomUUID().toString());
+    assertThat(hold.statusCode()).isEqualTo(201);
+    return hold.bodyAsJsonObject().getString("id");
+  }
+
+  /** The window is full until the hold's slot comes back (a declined attempt takes none). */
+  private static void approvedOnceTheSlotIsBack(String source, String target) {
+    Eventually.until("a transfer within the limit is approved again", Duration.ofSeconds(15),
+        () -> http.transfer("acme-teller", source, target, 10, "USD").statusCode(), status -> status == 201);
   }
 }
