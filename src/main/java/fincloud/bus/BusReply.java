@@ -1,5 +1,6 @@
 package fincloud.bus;
 
+import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.RequestContext;
@@ -38,7 +39,7 @@ public final class BusReply {
 
   /** {@code fincloud.<service>.<operation>} -> service. */
   public static String service(String address) {
-    String[] parts = address.split("\\.");
+    String[] parts = Addresses.clusterWide(address).split("\\.");
     return parts.length > 2 ? parts[1] : address;
   }
 

@@ -78,7 +78,8 @@ public class GatewayVerticle extends VerticleBase {
           vertx.setPeriodic(PublishedKeys.POLL_MS, id -> keys.published().load());
           vertx.setPeriodic(TokenRevocations.POLL_MS, id -> revocations.load());
           phases(new RequestSchemas(openApi), keys.verifier(settings.tokens(), revocations, external), authFailures);
-          return new TokenEndpoint(TokenGuards.of(vertx, settings.tokenLimits()), clients,
+          TokenGuards tokenGuards = TokenGuards.of(vertx, settings.tokenLimits());
+          return new TokenEndpoint(tokenGuards, tokenGuards.hashing(vertx, settings.tokenLimits()), clients,
               keys.issuer(settings.tokens()), authFailures);
         }))
         .compose(tokens -> revocations.load()

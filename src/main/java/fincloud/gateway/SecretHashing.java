@@ -10,7 +10,9 @@ import java.util.function.BiPredicate;
  * Where client secrets are checked against their PBKDF2 hashes: a worker pool of its own with a
  * few threads, so that a flood of wrong secrets cannot take the shared worker pool (database
  * driver, schema loading) with it, and a bounded number of checks waiting; past the bound a check
- * fails at once with {@link Busy}. One per node, shared by its gateway instances.
+ * fails at once with {@link Busy}. One per gateway instance, on one pool per node (a shared worker
+ * executor by name, which Vert.x closes with the last instance that uses it) and one count of
+ * waiting checks per node ({@link TokenGuards}).
  */
 final class SecretHashing {
   /** More checks are waiting than the bound: the caller answers 503 at once. */
@@ -22,7 +24,7 @@ final class SecretHashing {
 
   private final WorkerExecutor executor;
   private final int maxWaiting;
-  private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicInteger waiting;
   private final BiPredicate<String, String> matcher;
 
   /**
@@ -30,8 +32,14 @@ final class SecretHashing {
    *     test's that counts derivations
    */
   SecretHashing(Vertx vertx, int threads, int maxWaiting, BiPredicate<String, String> matcher) {
+    this(vertx, threads, maxWaiting, new AtomicInteger(), matcher);
+  }
+
+  /** @param waiting the node's count of checks waiting or running, shared by its gateway instances */
+  SecretHashing(Vertx vertx, int threads, int maxWaiting, AtomicInteger waiting, BiPredicate<String, String> matcher) {
     this.executor = vertx.createSharedWorkerExecutor("fincloud-secret-hashing", threads);
     this.maxWaiting = maxWaiting;
+    this.waiting = waiting;
     this.matcher = matcher;
   }
 

@@ -14,12 +14,15 @@ import java.util.Set;
  */
 final class TokenEndpoint {
   private final TokenGuards guards;
+  private final SecretHashing hashing;
   private final ClientRegistry clients;
   private final TokenIssuer issuer;
   private final AuthFailures authFailures;
 
-  TokenEndpoint(TokenGuards guards, ClientRegistry clients, TokenIssuer issuer, AuthFailures authFailures) {
+  TokenEndpoint(TokenGuards guards, SecretHashing hashing, ClientRegistry clients, TokenIssuer issuer,
+      AuthFailures authFailures) {
     this.guards = guards;
+    this.hashing = hashing;
     this.clients = clients;
     this.issuer = issuer;
     this.authFailures = authFailures;
@@ -43,7 +46,7 @@ final class TokenEndpoint {
       error(ctx, 429, "slow_down", "too many token requests for this client id or from this address");
       return;
     }
-    clients.authenticate(guards.hashing(), clientId, form.getString("client_secret")).onComplete(done -> {
+    clients.authenticate(hashing, clientId, form.getString("client_secret")).onComplete(done -> {
       if (done.failed() && done.cause() instanceof SecretHashing.Busy) {
         ctx.response().putHeader("Retry-After", "1");
         error(ctx, 503, "temporarily_unavailable", "too many secrets are being checked: retry");

@@ -52,9 +52,6 @@ public final class Addresses {
   /** Node-local: whether this node is a member of its cluster, for /health/ready. */
   public static final String CLUSTER_HEALTH = "fincloud.node.cluster-health";
 
-  /** Published by payments after each committed ledger group: {@code {"transfers":[...]}}. */
-  public static final String LEDGER_EVENTS = "fincloud.payments.events";
-
   /** Prefix of the node-local twin of every service address (see {@link #local}). */
   public static final String LOCAL_PREFIX = "local.";
 

@@ -44,7 +44,7 @@ class OverloadTest {
   @BeforeAll
   static void prepare(Vertx vertx) {
     vertx.eventBus().addInboundInterceptor(delivery -> {
-      if (holding && delivery.message().address().equals(Addresses.ACCOUNTS_GET)) {
+      if (holding && Addresses.clusterWide(delivery.message().address()).equals(Addresses.ACCOUNTS_GET)) {
         held.add(delivery);
       } else {
         delivery.next();
