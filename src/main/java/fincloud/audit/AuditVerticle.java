@@ -12,6 +12,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -23,12 +24,15 @@ import java.util.List;
 public class AuditVerticle extends VerticleBase {
   private final AuditSettings settings;
   private final PoolSettings database;
+  private final Path dataDir;
   private Sealer sealer;
   private ServiceConsumers consumers;
 
-  public AuditVerticle(AuditSettings settings, PoolSettings database) {
+  /** @param dataDir the node's data folder, where the witness of the newest checkpoints is kept */
+  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir) {
     this.settings = settings;
     this.database = database;
+    this.dataDir = dataDir;
   }
 
   @Override
@@ -36,15 +40,16 @@ public class AuditVerticle extends VerticleBase {
     Pool pool = DatabasePool.create(vertx, database);
     Pool sealing = sealerPool(vertx, database.pgUrl(), settings);
     consumers = new ServiceConsumers(vertx);
-    return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> {
-      sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE);
+    return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> vertx.executeBlocking(
+        () -> Witness.load(dataDir, keys)).compose(witness -> {
+      sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
       AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
       return Future.all(List.of(
           consumers.on(Addresses.AUDIT_EVENTS, queries::events),
           consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
           consumers.on(Addresses.AUDIT_KEYS, queries::keys),
           consumers.on(Addresses.AUDIT_RANGE, queries::range)));
-    }).onSuccess(listening -> sealer.start());
+    })).onSuccess(listening -> sealer.start());
   }
 
   /** Stops taking reads first (consumers unregistered), finishes those it has, then the sealer. */
