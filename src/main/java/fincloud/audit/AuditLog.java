@@ -2,6 +2,7 @@ package fincloud.audit;
 
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ServiceException;
+import fincloud.shared.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -35,6 +36,8 @@ final class AuditLog {
   private static final String HEAD = "SELECT seq FROM audit_log WHERE tenant = $1 ORDER BY seq DESC LIMIT 1";
   private static final String CHECKPOINTS =
       "SELECT seq, jws FROM audit_checkpoints WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+  private static final String CHECKPOINT_PAGE_OF =
+      "SELECT seq, hash, at, kid, jws FROM audit_checkpoints WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3";
   private static final String STORED_AT = "SELECT seq, jws FROM audit_checkpoints WHERE tenant = $1 AND seq = ANY($2)";
   private static final String HASHES = "SELECT seq, hash FROM audit_log WHERE tenant = $1 AND seq = ANY($2)";
 
@@ -61,6 +64,22 @@ final class AuditLog {
         ChainRecord record = ChainRecord.fromRow(row);
         items.add(record.toJson());
         last = record.seq();
+      }
+      return new JsonObject().put("items", items).putNull("nextAfter");
+    });
+  }
+
+  /** Signed checkpoints after seq {@code after}, oldest first (docs/contract.md, Paging). */
+  Future<JsonObject> checkpoints(String tenant, long after, int limit) {
+    return pool.preparedQuery(CHECKPOINT_PAGE_OF).execute(Tuple.of(tenant, after, limit + 1)).map(found -> {
+      JsonArray items = new JsonArray();
+      for (Row row : found) {
+        if (items.size() == limit) {
+          return new JsonObject().put("items", items).put("nextAfter", items.getJsonObject(limit - 1).getLong("seq"));
+        }
+        items.add(new JsonObject().put("seq", row.getLong("seq")).put("hash", row.getString("hash"))
+            .put("at", Timestamps.format(row.getOffsetDateTime("at"))).put("kid", row.getString("kid"))
+            .put("jws", row.getString("jws")));
       }
       return new JsonObject().put("items", items).putNull("nextAfter");
     });

@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import io.vertx.core.json.JsonArray;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -26,6 +28,9 @@ final class AuditQueries {
   static final int RANGE_LIMIT = 1000;
 
   private static final long MAX_SEQ = 9007199254740991L;
+  /** Checkpoints a caller may supply to one verification, and the length of one. */
+  private static final int MAX_SUPPLIED_CHECKPOINTS = 100;
+  private static final int MAX_JWS_CHARS = 2048;
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,16}");
 
   private final AuditLog log;
@@ -48,10 +53,39 @@ final class AuditQueries {
     return log.page(chain, after, limit, entityId).map(Answer::ok);
   }
 
+  /**
+   * The verdict on the chain, checked also against this node's witness and, on a POST, against the
+   * checkpoints the caller kept ({@code {"checkpoints":[jws, ...]}}).
+   */
   Future<Answer> verify(RequestContext caller, JsonObject request) {
     String chain = chainOf(caller, query(request));
+    List<String> witnesses = new ArrayList<>(supplied(request.getJsonObject("body")));
     String witnessed = witness.apply(chain);
-    return log.verify(chain, keys, witnessed == null ? List.of() : List.of(witnessed)).map(Answer::ok);
+    if (witnessed != null) {
+      witnesses.add(witnessed);
+    }
+    return log.verify(chain, keys, witnesses).map(Answer::ok);
+  }
+
+  /** The chain's signed checkpoints after {@code after}, oldest first: {@code {"items","nextAfter"}}. */
+  Future<Answer> checkpoints(RequestContext caller, JsonObject request) {
+    JsonObject query = query(request);
+    String chain = chainOf(caller, query);
+    return log.checkpoints(chain, seq(query, "after", 0L), limit(query, "limit", Page.DEFAULT_LIMIT, 1))
+        .map(Answer::ok);
+  }
+
+  private static List<String> supplied(JsonObject body) {
+    Object given = body == null ? null : body.getValue("checkpoints");
+    if (given == null) {
+      return List.of();
+    }
+    if (!(given instanceof JsonArray array) || array.size() > MAX_SUPPLIED_CHECKPOINTS
+        || !array.stream().allMatch(jws -> jws instanceof String text && text.length() <= MAX_JWS_CHARS)) {
+      throw invalid("checkpoints", "checkpoints must be a list of at most " + MAX_SUPPLIED_CHECKPOINTS
+          + " compact JWS strings");
+    }
+    return array.stream().map(String.class::cast).toList();
   }
 
   Future<Answer> keys(RequestContext caller, JsonObject request) {

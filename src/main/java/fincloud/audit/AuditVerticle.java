@@ -48,6 +48,7 @@ public class AuditVerticle extends VerticleBase {
           consumers.on(Addresses.AUDIT_EVENTS, queries::events),
           consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
           consumers.on(Addresses.AUDIT_KEYS, queries::keys),
+          consumers.on(Addresses.AUDIT_CHECKPOINTS, queries::checkpoints),
           consumers.on(Addresses.AUDIT_RANGE, queries::range)));
     })).onSuccess(listening -> sealer.start());
   }

@@ -35,6 +35,8 @@ public final class Routes {
           .withMaxBody(1024 * 1024),
       read("/v1/audit/events", "audit:read", Addresses.AUDIT_EVENTS),
       read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY),
+      write("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY, "AuditVerifyRequest"),
+      read("/v1/audit/checkpoints", "audit:read", Addresses.AUDIT_CHECKPOINTS),
       read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS),
       read("/v1/cluster", "admin", Addresses.CLUSTER_NODES));
 

@@ -36,6 +36,7 @@ public final class Addresses {
   public static final String AUDIT_EVENTS = "fincloud.audit.events";
   public static final String AUDIT_VERIFY = "fincloud.audit.verify";
   public static final String AUDIT_KEYS = "fincloud.audit.keys";
+  public static final String AUDIT_CHECKPOINTS = "fincloud.audit.checkpoints";
   /** Slices of a chain that the gateway pages through to stream exports and live events. */
   public static final String AUDIT_RANGE = "fincloud.audit.range";
   /**
