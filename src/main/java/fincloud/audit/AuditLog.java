@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /** Reads of the sealed chains: pages, ranges, and verification over one consistent snapshot. */
 final class AuditLog {
@@ -122,25 +123,50 @@ final class AuditLog {
    *     deleting checkpoint rows does not hide a rewritten or removed tail
    */
   Future<JsonObject> verify(String tenant, CheckpointKeys keys, List<String> witnesses) {
-    ChainVerifier verifier = new ChainVerifier(tenant);
+    return verify(tenant, keys, witnesses, null, checked -> { });
+  }
+
+  /**
+   * @param from recompute only the records after this one (null: the whole chain)
+   * @param progress told the number of records recomputed after every page
+   */
+  Future<JsonObject> verify(String tenant, CheckpointKeys keys, List<String> witnesses, ChainVerifier.Anchor from,
+      LongConsumer progress) {
+    ChainVerifier verifier = new ChainVerifier(tenant, from);
     return pool.withConnection(connection -> connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute()
-        .compose(begun -> walk(connection, tenant, verifier, 0))
+        .compose(begun -> walk(connection, tenant, verifier, from == null ? 0 : from.seq(), progress))
         .compose(walked -> checkpoints(connection, tenant, keys, verifier, 0))
         .compose(done -> witnesses(connection, tenant, keys, verifier, witnesses))
         .map(done -> verifier.verdict())
         .eventually(() -> connection.query("ROLLBACK").execute()));
   }
 
-  private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, long after) {
+  /** Head of a chain, 0 when empty. */
+  Future<Long> headSeq(String tenant) {
+    return pool.preparedQuery(HEAD).execute(Tuple.of(tenant))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("seq"));
+  }
+
+  /** The stored hash at a seq, taken as it is: where a verification without an anchor starts. */
+  Future<ChainVerifier.Anchor> storedAt(String tenant, long seq) {
+    return pool.preparedQuery(HASHES).execute(Tuple.tuple().addString(tenant).addArrayOfLong(new Long[] {seq}))
+        .map(rows -> rows.size() == 0 ? null : new ChainVerifier.Anchor(seq, rows.iterator().next().getString("hash")));
+  }
+
+  private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, long after,
+      LongConsumer progress) {
     return connection.preparedQuery(PAGE).execute(Tuple.of(tenant, after, VERIFY_PAGE))
         // hashing thousands of records is CPU work: not on the event loop
         .compose(rows -> vertx.executeBlocking(() -> {
           rows.forEach(row -> verifier.accept(ChainRecord.fromRow(row)));
           return rows.size();
         }, true))
-        .compose(read -> read < VERIFY_PAGE ? Future.succeededFuture()
-            : walk(connection, tenant, verifier, verifier.headSeq()));
+        .compose(read -> {
+          progress.accept(verifier.checked());
+          return read < VERIFY_PAGE ? Future.succeededFuture()
+              : walk(connection, tenant, verifier, verifier.headSeq(), progress);
+        });
   }
 
   private record Stored(long seq, String jws) {

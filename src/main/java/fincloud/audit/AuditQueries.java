@@ -36,12 +36,16 @@ final class AuditQueries {
   private final AuditLog log;
   private final CheckpointKeys keys;
   private final Function<String, String> witness;
+  private final FullVerifications full;
+  private final QuickVerify quick;
 
   /** @param witness the newest checkpoint this node signed for a chain, or null */
-  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness) {
+  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness, FullVerifications full) {
     this.log = log;
     this.keys = keys;
     this.witness = witness;
+    this.full = full;
+    this.quick = new QuickVerify(log, keys, full, QuickVerify.INLINE_RECORDS);
   }
 
   Future<Answer> events(RequestContext caller, JsonObject request) {
@@ -59,12 +63,29 @@ final class AuditQueries {
    */
   Future<Answer> verify(RequestContext caller, JsonObject request) {
     String chain = chainOf(caller, query(request));
-    List<String> witnesses = new ArrayList<>(supplied(request.getJsonObject("body")));
+    return quick.verify(chain, witnesses(chain, supplied(request.getJsonObject("body")))).map(Answer::ok);
+  }
+
+  /** Starts a full verification of the chain in the background (or answers the one running). */
+  Future<Answer> startFullVerification(RequestContext caller, JsonObject request) {
+    String chain = chainOf(caller, query(request));
+    return full.start(chain, () -> witnesses(chain, List.of())).map(job -> new Answer(202, job, false));
+  }
+
+  /** The chain's newest full verification and its progress. */
+  Future<Answer> fullVerification(RequestContext caller, JsonObject request) {
+    String chain = chainOf(caller, query(request));
+    return full.latest(chain).map(job -> job != null ? Answer.ok(job) : Answer.problem(ErrorCode.NOT_FOUND,
+        "no full verification of this chain yet: POST /v1/audit/full-verification starts one", caller.requestId()));
+  }
+
+  private List<String> witnesses(String chain, List<String> supplied) {
+    List<String> witnesses = new ArrayList<>(supplied);
     String witnessed = witness.apply(chain);
     if (witnessed != null) {
       witnesses.add(witnessed);
     }
-    return log.verify(chain, keys, witnesses).map(Answer::ok);
+    return witnesses;
   }
 
   /** The chain's signed checkpoints after {@code after}, oldest first: {@code {"items","nextAfter"}}. */

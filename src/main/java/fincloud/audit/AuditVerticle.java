@@ -43,12 +43,15 @@ public class AuditVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> vertx.executeBlocking(
         () -> Witness.load(dataDir, keys)).compose(witness -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
-      AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
+      AuditLog log = new AuditLog(vertx, pool);
+      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, new FullVerifications(pool, log, keys));
       return Future.all(List.of(
           consumers.on(Addresses.AUDIT_EVENTS, queries::events),
           consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
           consumers.on(Addresses.AUDIT_KEYS, queries::keys),
           consumers.on(Addresses.AUDIT_CHECKPOINTS, queries::checkpoints),
+          consumers.on(Addresses.AUDIT_FULL_VERIFICATION_START, queries::startFullVerification),
+          consumers.on(Addresses.AUDIT_FULL_VERIFICATION, queries::fullVerification),
           consumers.on(Addresses.AUDIT_RANGE, queries::range)));
     })).onSuccess(listening -> sealer.start());
   }

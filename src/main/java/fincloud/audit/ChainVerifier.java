@@ -42,8 +42,26 @@ final class ChainVerifier {
   private long lastCheckpointSeq;
   private String lastCheckpointHash = ChainRecord.ZERO_HASH;
 
+  /**
+   * Where a partial recomputation starts: a record whose hash an earlier full verification
+   * established (or, without one, simply the record the deadline allows to start from).
+   */
+  record Anchor(long seq, String hash) {
+  }
+
   ChainVerifier(String tenant) {
     this.tenant = tenant;
+  }
+
+  /** A verifier that recomputes the records after the anchor only. */
+  ChainVerifier(String tenant, Anchor from) {
+    this(tenant);
+    if (from != null) {
+      expectedSeq = from.seq() + 1;
+      expectedPrev = from.hash();
+      headSeq = from.seq();
+      headHash = from.hash();
+    }
   }
 
   /** The next record in ascending seq order. */
@@ -70,6 +88,10 @@ final class ChainVerifier {
 
   long headSeq() {
     return headSeq;
+  }
+
+  long checked() {
+    return checked;
   }
 
   /** Whether stored checkpoints still need looking at (none has contradicted the chain yet). */

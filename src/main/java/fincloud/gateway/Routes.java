@@ -37,6 +37,8 @@ public final class Routes {
       read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY),
       write("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY, "AuditVerifyRequest"),
       read("/v1/audit/checkpoints", "audit:read", Addresses.AUDIT_CHECKPOINTS),
+      write("/v1/audit/full-verification", "audit:read", Addresses.AUDIT_FULL_VERIFICATION_START, null),
+      read("/v1/audit/full-verification", "audit:read", Addresses.AUDIT_FULL_VERIFICATION),
       read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS),
       read("/v1/cluster", "admin", Addresses.CLUSTER_NODES));
 
