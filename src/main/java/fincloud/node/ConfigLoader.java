@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 public final class ConfigLoader {
   static final JsonArray ENV_KEYS = new JsonArray()
       .add("FINCLOUD_HTTP_HOST").add("FINCLOUD_HTTP_PORT").add("FINCLOUD_DATA_DIR")
-      .add("FINCLOUD_PG_URL").add("FINCLOUD_ROLES").add("FINCLOUD_CLUSTER")
+      .add("FINCLOUD_PG_URL").add("FINCLOUD_PG_MIGRATION_URL").add("FINCLOUD_ROLES").add("FINCLOUD_CLUSTER")
       .add("FINCLOUD_CLUSTER_CONFIG").add("FINCLOUD_TOKEN_ISSUER").add("FINCLOUD_TOKEN_AUDIENCE")
       .add("FINCLOUD_TOKEN_TTL_SECONDS").add("FINCLOUD_JWKS_URL").add("FINCLOUD_REQUEST_TIMEOUT_MS")
       .add("FINCLOUD_PG_PORT").add("FINCLOUD_CLUSTER_NAME").add("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS")

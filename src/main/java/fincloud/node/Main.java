@@ -62,10 +62,13 @@ public final class Main {
     NodeIdentity identity = config.identity();
     EmbeddedDatabase embedded = config.pgUrl() == null
         ? EmbeddedDatabase.start(identity.dataDir(), config.pgPort()) : null;
-    String pgUrl = embedded != null ? embedded.url() : config.pgUrl();
-    Migrations.migrate(pgUrl);
+    String ownerUrl = embedded != null ? embedded.url()
+        : config.pgMigrationUrl() != null ? config.pgMigrationUrl() : config.pgUrl();
+    Migrations.migrate(ownerUrl);
+    String pgUrl = embedded != null ? RuntimeRole.ofEmbedded(ownerUrl, identity.dataDir()) : config.pgUrl();
+    RuntimeRole.warnIfPrivileged(pgUrl);
     if (config.requireDurable()) {
-      DatabaseSettings.requireDurable(pgUrl);
+      DatabaseSettings.requireDurable(ownerUrl);
     }
     HazelcastClusterManager clusterManager = identity.clustered()
         ? new HazelcastClusterManager(config.cluster().hazelcast()) : null;
