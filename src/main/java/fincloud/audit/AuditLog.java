@@ -1,5 +1,8 @@
 package fincloud.audit;
 
+import fincloud.shared.ErrorCode;
+import fincloud.shared.ServiceException;
+import fincloud.shared.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -16,11 +19,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /** Reads of the sealed chains: pages, ranges, and verification over one consistent snapshot. */
 final class AuditLog {
   private static final int VERIFY_PAGE = 5000;
-  private static final int CHECKPOINT_PAGE = 50;
+  private static final int CHECKPOINT_PAGE = 500;
 
   private static final String PAGE = "SELECT " + ChainRecord.COLUMNS
       + " FROM audit_log WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3";
@@ -32,7 +36,10 @@ final class AuditLog {
       ORDER BY seq LIMIT $6""";
   private static final String HEAD = "SELECT seq FROM audit_log WHERE tenant = $1 ORDER BY seq DESC LIMIT 1";
   private static final String CHECKPOINTS =
-      "SELECT seq, jws FROM audit_checkpoints WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3";
+      "SELECT seq, jws FROM audit_checkpoints WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+  private static final String CHECKPOINT_PAGE_OF =
+      "SELECT seq, hash, at, kid, jws FROM audit_checkpoints WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+  private static final String STORED_AT = "SELECT seq, jws FROM audit_checkpoints WHERE tenant = $1 AND seq = ANY($2)";
   private static final String HASHES = "SELECT seq, hash FROM audit_log WHERE tenant = $1 AND seq = ANY($2)";
 
   private static final String KEY_USE = "SELECT kid, count(*) AS checkpoints, min(at) AS first_at,"
@@ -80,6 +87,22 @@ final class AuditLog {
     });
   }
 
+  /** Signed checkpoints after seq {@code after}, oldest first (docs/contract.md, Paging). */
+  Future<JsonObject> checkpoints(String tenant, long after, int limit) {
+    return pool.preparedQuery(CHECKPOINT_PAGE_OF).execute(Tuple.of(tenant, after, limit + 1)).map(found -> {
+      JsonArray items = new JsonArray();
+      for (Row row : found) {
+        if (items.size() == limit) {
+          return new JsonObject().put("items", items).put("nextAfter", items.getJsonObject(limit - 1).getLong("seq"));
+        }
+        items.add(new JsonObject().put("seq", row.getLong("seq")).put("hash", row.getString("hash"))
+            .put("at", Timestamps.format(row.getOffsetDateTime("at"))).put("kid", row.getString("kid"))
+            .put("jws", row.getString("jws")));
+      }
+      return new JsonObject().put("items", items).putNull("nextAfter");
+    });
+  }
+
   /**
    * Records with {@code from <= seq <= to} (to: the head when null), optionally only those with
    * {@code since <= at < until}: {@code {"tenant","items","next","to","head"}}, {@code next} being
@@ -110,74 +133,137 @@ final class AuditLog {
   }
 
   /**
-   * Recomputes the tenant's chain and checks it against its checkpoints, all in one snapshot.
+   * Recomputes the tenant's chain and checks it against every checkpoint, all in one snapshot.
    *
-   * @param witness the newest checkpoint this node signed for the chain (null if none): checked
-   *     first, so that deleting checkpoint rows does not hide a rewritten tail from this node
+   * @param witnesses checkpoints kept outside the database (this node's newest for the chain, those
+   *     the caller supplies), each signed by a trusted key: checked after the stored ones, so that
+   *     deleting checkpoint rows does not hide a rewritten or removed tail
    */
-  Future<JsonObject> verify(String tenant, CheckpointKeys keys, String witness) {
-    ChainVerifier verifier = new ChainVerifier(tenant);
+  Future<JsonObject> verify(String tenant, CheckpointKeys keys, List<String> witnesses) {
+    return verify(tenant, keys, witnesses, null, checked -> { });
+  }
+
+  /**
+   * @param from recompute only the records after this one (null: the whole chain)
+   * @param progress told the number of records recomputed after every page
+   */
+  Future<JsonObject> verify(String tenant, CheckpointKeys keys, List<String> witnesses, ChainVerifier.Anchor from,
+      LongConsumer progress) {
+    ChainVerifier verifier = new ChainVerifier(tenant, from);
     return pool.withConnection(connection -> connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute()
-        .compose(begun -> walk(connection, tenant, verifier, 0))
-        .compose(walked -> witness == null ? Future.succeededFuture()
-            : judge(connection, tenant, keys, verifier, List.of(new Stored(Long.MAX_VALUE, witness))))
-        .compose(done -> checkpoints(connection, tenant, keys, verifier, Long.MAX_VALUE))
+        .compose(begun -> walk(connection, tenant, verifier, from == null ? 0 : from.seq(), progress))
+        .compose(walked -> checkpoints(connection, tenant, keys, verifier, 0))
+        .compose(done -> witnesses(connection, tenant, keys, verifier, witnesses))
         .map(done -> verifier.verdict())
         .eventually(() -> connection.query("ROLLBACK").execute()));
   }
 
-  private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, long after) {
+  /** Head of a chain, 0 when empty. */
+  Future<Long> headSeq(String tenant) {
+    return pool.preparedQuery(HEAD).execute(Tuple.of(tenant))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("seq"));
+  }
+
+  /** The stored hash at a seq, taken as it is: where a verification without an anchor starts. */
+  Future<ChainVerifier.Anchor> storedAt(String tenant, long seq) {
+    return pool.preparedQuery(HASHES).execute(Tuple.tuple().addString(tenant).addArrayOfLong(new Long[] {seq}))
+        .map(rows -> rows.size() == 0 ? null : new ChainVerifier.Anchor(seq, rows.iterator().next().getString("hash")));
+  }
+
+  private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, long after,
+      LongConsumer progress) {
     return connection.preparedQuery(PAGE).execute(Tuple.of(tenant, after, VERIFY_PAGE))
         // hashing thousands of records is CPU work: not on the event loop
         .compose(rows -> vertx.executeBlocking(() -> {
           rows.forEach(row -> verifier.accept(ChainRecord.fromRow(row)));
           return rows.size();
         }, true))
-        .compose(read -> read < VERIFY_PAGE ? Future.succeededFuture()
-            : walk(connection, tenant, verifier, verifier.headSeq()));
+        .compose(read -> {
+          progress.accept(verifier.checked());
+          return read < VERIFY_PAGE ? Future.succeededFuture()
+              : walk(connection, tenant, verifier, verifier.headSeq(), progress);
+        });
   }
 
   private record Stored(long seq, String jws) {
   }
 
-  /** Newest first, a page at a time, until one vouches for the chain or none is left. */
+  /** Oldest first, a page at a time, until one contradicts the chain or none is left. */
   private Future<Void> checkpoints(SqlConnection connection, String tenant, CheckpointKeys keys,
-      ChainVerifier verifier, long before) {
+      ChainVerifier verifier, long after) {
     if (!verifier.wantsCheckpoints()) {
       return Future.succeededFuture();
     }
-    return connection.preparedQuery(CHECKPOINTS).execute(Tuple.of(tenant, before, CHECKPOINT_PAGE)).compose(rows -> {
+    return connection.preparedQuery(CHECKPOINTS).execute(Tuple.of(tenant, after, CHECKPOINT_PAGE)).compose(rows -> {
       List<Stored> page = new ArrayList<>();
       rows.forEach(row -> page.add(new Stored(row.getLong("seq"), row.getString("jws"))));
       if (page.isEmpty()) {
         return Future.succeededFuture();
       }
-      return judge(connection, tenant, keys, verifier, page).compose(judged -> page.size() < CHECKPOINT_PAGE
-          ? Future.succeededFuture()
-          : checkpoints(connection, tenant, keys, verifier, page.get(page.size() - 1).seq()));
+      return signed(connection, tenant, keys, page).compose(judged -> {
+        for (int i = 0; i < page.size(); i++) {
+          Judged one = judged.get(i);
+          verifier.checkpoint(page.get(i).seq(), one.payload(), one.chainHash(), page.get(i).jws());
+        }
+        return page.size() < CHECKPOINT_PAGE ? Future.succeededFuture()
+            : checkpoints(connection, tenant, keys, verifier, page.get(page.size() - 1).seq());
+      });
     });
   }
 
-  private Future<Void> judge(SqlConnection connection, String tenant, CheckpointKeys keys, ChainVerifier verifier,
+  private Future<Void> witnesses(SqlConnection connection, String tenant, CheckpointKeys keys,
+      ChainVerifier verifier, List<String> witnesses) {
+    if (witnesses.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Stored> given = witnesses.stream().map(jws -> new Stored(0, jws)).toList();
+    return signed(connection, tenant, keys, given).compose(judged -> {
+      Long[] seqs = judged.stream().filter(j -> j.payload() != null).map(j -> j.payload().getLong("seq"))
+          .toArray(Long[]::new);
+      return connection.preparedQuery(STORED_AT).execute(Tuple.tuple().addString(tenant).addArrayOfLong(seqs))
+          .map(rows -> {
+            Map<Long, String> stored = new HashMap<>();
+            rows.forEach(row -> stored.put(row.getLong("seq"), row.getString("jws")));
+            for (int i = 0; i < given.size(); i++) {
+              Judged one = judged.get(i);
+              if (one.payload() == null) {
+                throw new ServiceException(ErrorCode.VALIDATION_FAILED, "checkpoint " + i
+                    + " is not a checkpoint a trusted key signed", new JsonObject().put("field", "checkpoints"));
+              }
+              verifier.witness(one.payload(), one.chainHash(), stored.get(one.payload().getLong("seq")),
+                  given.get(i).jws());
+            }
+            return null;
+          });
+    });
+  }
+
+  /** A checkpoint's signed payload (null: no trusted key signed it) and the chain's hash at its seq. */
+  private record Judged(JsonObject payload, String chainHash) {
+  }
+
+  private Future<List<Judged>> signed(SqlConnection connection, String tenant, CheckpointKeys keys,
       List<Stored> stored) {
     return vertx.executeBlocking(() -> stored.stream().map(s -> keys.verify(s.jws())).toList(), false)
         .compose(payloads -> {
-          Long[] seqs = payloads.stream().filter(p -> p != null && p.getValue("seq") instanceof Number)
-              .map(p -> p.getLong("seq")).toArray(Long[]::new);
+          Long[] seqs = payloads.stream().filter(AuditLog::hasSeq).map(p -> p.getLong("seq")).toArray(Long[]::new);
           Tuple wanted = Tuple.tuple().addString(tenant).addArrayOfLong(seqs);
           return connection.preparedQuery(HASHES).execute(wanted).map(rows -> {
             Map<Long, String> hashes = new HashMap<>();
             rows.forEach(row -> hashes.put(row.getLong("seq"), row.getString("hash")));
-            for (int i = 0; i < stored.size(); i++) {
-              JsonObject payload = payloads.get(i);
-              String chainHash = payload == null || !(payload.getValue("seq") instanceof Number) ? null
-                  : hashes.get(payload.getLong("seq"));
-              verifier.checkpoint(stored.get(i).seq(), payload, chainHash, stored.get(i).jws());
+            List<Judged> judged = new ArrayList<>();
+            for (JsonObject payload : payloads) {
+              judged.add(new Judged(hasSeq(payload) ? payload : null,
+                  hasSeq(payload) ? hashes.get(payload.getLong("seq")) : null));
             }
-            return null;
+            return judged;
           });
         });
+  }
+
+  private static boolean hasSeq(JsonObject payload) {
+    return payload != null && payload.getValue("seq") instanceof Number;
   }
 
   private static OffsetDateTime utc(Instant instant) {

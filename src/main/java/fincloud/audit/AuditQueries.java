@@ -11,6 +11,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import io.vertx.core.json.JsonArray;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -26,17 +29,24 @@ final class AuditQueries {
   static final int RANGE_LIMIT = 1000;
 
   private static final long MAX_SEQ = 9007199254740991L;
+  /** Checkpoints a caller may supply to one verification, and the length of one. */
+  private static final int MAX_SUPPLIED_CHECKPOINTS = 100;
+  private static final int MAX_JWS_CHARS = 2048;
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,16}");
 
   private final AuditLog log;
   private final CheckpointKeys keys;
   private final Function<String, String> witness;
+  private final FullVerifications full;
+  private final QuickVerify quick;
 
   /** @param witness the newest checkpoint this node signed for a chain, or null */
-  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness) {
+  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness, FullVerifications full) {
     this.log = log;
     this.keys = keys;
     this.witness = witness;
+    this.full = full;
+    this.quick = new QuickVerify(log, keys, full, QuickVerify.INLINE_RECORDS);
   }
 
   Future<Answer> events(RequestContext caller, JsonObject request) {
@@ -48,9 +58,56 @@ final class AuditQueries {
     return log.page(chain, after, limit, entityId).map(Answer::ok);
   }
 
+  /**
+   * The verdict on the chain, checked also against this node's witness and, on a POST, against the
+   * checkpoints the caller kept ({@code {"checkpoints":[jws, ...]}}).
+   */
   Future<Answer> verify(RequestContext caller, JsonObject request) {
     String chain = chainOf(caller, query(request));
-    return log.verify(chain, keys, witness.apply(chain)).map(Answer::ok);
+    return quick.verify(chain, witnesses(chain, supplied(request.getJsonObject("body")))).map(Answer::ok);
+  }
+
+  /** Starts a full verification of the chain in the background (or answers the one running). */
+  Future<Answer> startFullVerification(RequestContext caller, JsonObject request) {
+    String chain = chainOf(caller, query(request));
+    return full.start(chain, () -> witnesses(chain, List.of())).map(job -> new Answer(202, job, false));
+  }
+
+  /** The chain's newest full verification and its progress. */
+  Future<Answer> fullVerification(RequestContext caller, JsonObject request) {
+    String chain = chainOf(caller, query(request));
+    return full.latest(chain).map(job -> job != null ? Answer.ok(job) : Answer.problem(ErrorCode.NOT_FOUND,
+        "no full verification of this chain yet: POST /v1/audit/full-verification starts one", caller.requestId()));
+  }
+
+  private List<String> witnesses(String chain, List<String> supplied) {
+    List<String> witnesses = new ArrayList<>(supplied);
+    String witnessed = witness.apply(chain);
+    if (witnessed != null) {
+      witnesses.add(witnessed);
+    }
+    return witnesses;
+  }
+
+  /** The chain's signed checkpoints after {@code after}, oldest first: {@code {"items","nextAfter"}}. */
+  Future<Answer> checkpoints(RequestContext caller, JsonObject request) {
+    JsonObject query = query(request);
+    String chain = chainOf(caller, query);
+    return log.checkpoints(chain, seq(query, "after", 0L), limit(query, "limit", Page.DEFAULT_LIMIT, 1))
+        .map(Answer::ok);
+  }
+
+  private static List<String> supplied(JsonObject body) {
+    Object given = body == null ? null : body.getValue("checkpoints");
+    if (given == null) {
+      return List.of();
+    }
+    if (!(given instanceof JsonArray array) || array.size() > MAX_SUPPLIED_CHECKPOINTS
+        || !array.stream().allMatch(jws -> jws instanceof String text && text.length() <= MAX_JWS_CHARS)) {
+      throw invalid("checkpoints", "checkpoints must be a list of at most " + MAX_SUPPLIED_CHECKPOINTS
+          + " compact JWS strings");
+    }
+    return array.stream().map(String.class::cast).toList();
   }
 
   Future<Answer> keys(RequestContext caller, JsonObject request) {

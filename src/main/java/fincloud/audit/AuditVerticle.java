@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -24,12 +25,15 @@ public class AuditVerticle extends VerticleBase {
   private static final long PROBE_TIMEOUT_MS = 3_000;
   private final AuditSettings settings;
   private final PoolSettings database;
+  private final Path dataDir;
   private Sealer sealer;
   private ServiceConsumers consumers;
 
-  public AuditVerticle(AuditSettings settings, PoolSettings database) {
+  /** @param dataDir the node's data folder, where the witness of the newest checkpoints is kept */
+  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir) {
     this.settings = settings;
     this.database = database;
+    this.dataDir = dataDir;
   }
 
   @Override
@@ -37,15 +41,20 @@ public class AuditVerticle extends VerticleBase {
     Pool pool = DatabasePool.create(vertx, database);
     Pool sealing = sealerPool(vertx, database.pgUrl(), settings);
     consumers = new ServiceConsumers(vertx);
-    return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> {
-      sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE);
-      AuditQueries queries = new AuditQueries(new AuditLog(vertx, pool), keys, sealer::witness);
+    return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> vertx.executeBlocking(
+        () -> Witness.load(dataDir, keys)).compose(witness -> {
+      sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
+      AuditLog log = new AuditLog(vertx, pool);
+      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, new FullVerifications(pool, log, keys));
       return Future.all(List.of(
           consumers.on(Addresses.AUDIT_EVENTS, queries::events),
           consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
           consumers.on(Addresses.AUDIT_KEYS, queries::keys),
+          consumers.on(Addresses.AUDIT_CHECKPOINTS, queries::checkpoints),
+          consumers.on(Addresses.AUDIT_FULL_VERIFICATION_START, queries::startFullVerification),
+          consumers.on(Addresses.AUDIT_FULL_VERIFICATION, queries::fullVerification),
           consumers.on(Addresses.AUDIT_RANGE, queries::range)));
-    }).onSuccess(listening -> sealer.start());
+    })).onSuccess(listening -> sealer.start());
   }
 
   /** Stops taking reads first (consumers unregistered), finishes those it has, then the sealer. */

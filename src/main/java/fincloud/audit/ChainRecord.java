@@ -29,6 +29,14 @@ record ChainRecord(long seq, String at, String tenant, String actor, String acti
         row.getString("request_id"), row.getString("prev_hash"), row.getString("hash"));
   }
 
+  /** A record as the API and the export show it ({@link #toJson}). */
+  static ChainRecord fromJson(JsonObject json) {
+    return new ChainRecord(json.getLong("seq"), json.getString("at"), json.getString("tenant"),
+        json.getString("actor"), json.getString("action"), json.getString("entityType"), json.getString("entityId"),
+        json.getBoolean("success"), json.getString("origin"), json.getValue("data"), json.getString("requestId"),
+        json.getString("prevHash"), json.getString("hash"));
+  }
+
   /** The record an outbox row becomes at position {@code seq} after {@code prevHash}, hash computed. */
   static ChainRecord seal(Row outboxRow, long seq, String prevHash) {
     ChainRecord unsealed = new ChainRecord(seq, Timestamps.format(outboxRow.getOffsetDateTime("at")),

@@ -16,6 +16,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashSet;
@@ -94,11 +95,11 @@ final class Sealer {
       SELECT id, tenant, actor, action, entity_type, entity_id, success, origin, request_id, at, data
       FROM audit_outbox WHERE tenant = ANY($1) ORDER BY id LIMIT $2""";
   private static final String HEADS = """
-      SELECT t.tenant, h.seq, h.hash, k.seq AS checkpoint_seq, k.at AS checkpoint_at
+      SELECT t.tenant, h.seq, h.hash, k.seq AS checkpoint_seq, k.at AS checkpoint_at, k.jws AS checkpoint_jws
       FROM unnest($1::text[]) AS t(tenant)
       LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log l WHERE l.tenant = t.tenant ORDER BY seq DESC LIMIT 1) h
         ON true
-      LEFT JOIN LATERAL (SELECT seq, at FROM audit_checkpoints k WHERE k.tenant = t.tenant
+      LEFT JOIN LATERAL (SELECT seq, at, jws FROM audit_checkpoints k WHERE k.tenant = t.tenant
         ORDER BY seq DESC LIMIT 1) k ON true""";
   /** Appends the records (every field but the hashes copied from the outbox row) and takes the rows out. */
   private static final String SEAL = """
@@ -113,6 +114,11 @@ final class Sealer {
           RETURNING 1),
         taken AS (DELETE FROM audit_outbox WHERE id = ANY($1::bigint[]) RETURNING 1)
       SELECT (SELECT count(*) FROM sealed) AS sealed, (SELECT count(*) FROM taken) AS taken""";
+  /** The records from a chain's last checkpoint to its head, which the sealer recomputes before signing. */
+  private static final String SINCE_CHECKPOINT = "SELECT " + ChainRecord.COLUMNS
+      + " FROM audit_log WHERE tenant = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4";
+  /** A head further than this from its last checkpoint is not recomputed in a round: it is not signed. */
+  private static final int MAX_RECORDS_SINCE_CHECKPOINT = 200_000;
   private static final String CHECKPOINT = """
       INSERT INTO audit_checkpoints (tenant, seq, hash, at, kid, jws)
       SELECT tenant, seq, hash, at::timestamptz, kid, jws
@@ -126,17 +132,25 @@ final class Sealer {
   private final SealingProbe probe;
   private final Timer lag;
   private final Counter sealedCount;
+  private final Counter alarmCount;
+  private final Witness witness;
+  /** The chains whose head the sealer refused to sign, and why (logged once per reason). */
+  private final Map<String, String> alarms = new ConcurrentHashMap<>();
 
   private boolean stopped = true;
   private long timer = -1;
   private int failures;
   private Instant nextCheckpointScan = Instant.EPOCH;
   private Future<Integer> current = Future.succeededFuture(0);
-  /** The newest checkpoint this sealer signed per chain: a witness that deleting checkpoint rows cannot erase. */
-  private final Map<String, SealPlan.Checkpoint> signed = new ConcurrentHashMap<>();
 
+  /** A sealer whose witness lives in memory only. */
   Sealer(Vertx vertx, Pool pool, CheckpointKeys keys, AuditSettings settings, SealingProbe probe) {
+    this(vertx, pool, keys, settings, probe, Witness.inMemory());
+  }
+
+  Sealer(Vertx vertx, Pool pool, CheckpointKeys keys, AuditSettings settings, SealingProbe probe, Witness witness) {
     this.vertx = vertx;
+    this.witness = witness;
     this.pool = pool;
     this.keys = keys;
     this.settings = settings;
@@ -145,6 +159,9 @@ final class Sealer {
     lag = Timer.builder(NodeMetrics.AUDIT_SEAL_LAG)
         .description("From an outbox row's insert to the commit of its sealed record").register(registry);
     sealedCount = Counter.builder(NodeMetrics.AUDIT_SEALED).description("Records sealed into the chains")
+        .register(registry);
+    alarmCount = Counter.builder(NodeMetrics.AUDIT_ALARMS)
+        .description("Chain heads the sealer refused to sign because they do not extend the last checkpoint")
         .register(registry);
   }
 
@@ -231,8 +248,70 @@ final class Sealer {
         .compose(outbox -> tx.preparedQuery(HEADS).execute(Tuple.tuple().addArrayOfString(tenants))
             .compose(heads -> probe.reached(SealingProbe.Step.READ, tx)
                 // hashing a full batch and signing take a few milliseconds: not on the event loop
-                .compose(read -> vertx.executeBlocking(() -> SealPlan.of(outbox, heads, settings, keys,
-                    Timestamps.now()), false))));
+                .compose(read -> vertx.executeBlocking(() -> SealPlan.of(outbox, heads, settings, Timestamps.now()),
+                    false))))
+        .compose(plan -> sinceCheckpoints(tx, plan)
+            .compose(segments -> vertx.executeBlocking(() -> signDue(plan, segments), false)));
+  }
+
+  /** For every chain due a checkpoint, its stored records from its last checkpoint to its head. */
+  private Future<Map<String, List<ChainRecord>>> sinceCheckpoints(SqlConnection tx, SealPlan plan) {
+    Map<String, List<ChainRecord>> segments = new ConcurrentHashMap<>();
+    Future<Void> read = Future.succeededFuture();
+    for (String tenant : plan.due.keySet()) {
+      SealPlan.Head stored = plan.stored.get(tenant);
+      long from = Math.max(1, stored.checkpointSeq());
+      read = read.compose(done -> tx.preparedQuery(SINCE_CHECKPOINT)
+          .execute(Tuple.of(tenant, from, stored.seq(), MAX_RECORDS_SINCE_CHECKPOINT + 1))
+          .map(rows -> {
+            List<ChainRecord> records = new ArrayList<>(rows.size());
+            rows.forEach(row -> records.add(ChainRecord.fromRow(row)));
+            segments.put(tenant, records);
+            return null;
+          }));
+    }
+    return read.map(segments);
+  }
+
+  /** Signs the due heads that extend their last checkpoint; raises an alarm for the others. */
+  private SealPlan signDue(SealPlan plan, Map<String, List<ChainRecord>> segments) {
+    Instant now = Timestamps.now();
+    plan.due.keySet().forEach(tenant -> {
+      SealPlan.Head stored = plan.stored.get(tenant);
+      List<ChainRecord> records = segments.get(tenant);
+      String problem = records.size() > MAX_RECORDS_SINCE_CHECKPOINT
+          ? "more than " + MAX_RECORDS_SINCE_CHECKPOINT + " records since the last checkpoint"
+          : HeadCheck.problem(tenant, stored.checkpointJws() == null ? null : keys.verify(stored.checkpointJws()),
+              stored.checkpointSeq(), witnessed(tenant), records, stored.seq());
+      if (problem == null) {
+        plan.sign(tenant, keys, now);
+        alarms.remove(tenant);
+      } else {
+        alarm(tenant, problem);
+      }
+    });
+    return plan;
+  }
+
+  private JsonObject witnessed(String tenant) {
+    String jws = witness.jws(tenant);
+    return jws == null ? null : keys.verify(jws);
+  }
+
+  /**
+   * Tampering is reported, never fatal: the chain keeps growing (nothing is lost), its head is not
+   * signed, and verification names the first bad record.
+   */
+  private void alarm(String tenant, String problem) {
+    if (!problem.equals(alarms.put(tenant, problem))) {
+      alarmCount.increment();
+      LOG.error("audit chain {} has been tampered with: {}; its head is not signed", tenant, problem);
+    }
+  }
+
+  /** The chains whose head the sealer refuses to sign, and why. */
+  Map<String, String> alarms() {
+    return Map.copyOf(alarms);
   }
 
   private Future<SealPlan> write(SqlConnection tx, SealPlan plan) {
@@ -286,15 +365,19 @@ final class Sealer {
       lag.record(Duration.ofMillis(Math.max(0, now - Instant.parse(link.record().at()).toEpochMilli())));
     }
     sealedCount.increment(plan.links.size());
-    plan.checkpoints.forEach(checkpoint -> signed.merge(checkpoint.tenant(), checkpoint,
-        (known, fresh) -> fresh.seq() >= known.seq() ? fresh : known));
+    if (!plan.checkpoints.isEmpty()) {
+      witness.remember(plan.checkpoints);
+      vertx.executeBlocking(() -> {
+        witness.save();
+        return null;
+      }, true);
+    }
     return plan.links.size();
   }
 
-  /** The JWS of the newest checkpoint this sealer signed for the chain since it started, or null. */
+  /** The JWS of the newest checkpoint this node signed for the chain, or null. */
   String witness(String tenant) {
-    SealPlan.Checkpoint checkpoint = signed.get(tenant);
-    return checkpoint == null ? null : checkpoint.jws();
+    return witness.jws(tenant);
   }
 
   private static Set<String> tenants(RowSet<Row> rows) {

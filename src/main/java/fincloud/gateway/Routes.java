@@ -39,6 +39,11 @@ public final class Routes {
           .withMaxBody(1024 * 1024),
       read("/v1/audit/events", "audit:read", Addresses.AUDIT_EVENTS).orScope(OPERATOR),
       read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY).orScope(OPERATOR),
+      write("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY, "AuditVerifyRequest").orScope(OPERATOR),
+      read("/v1/audit/checkpoints", "audit:read", Addresses.AUDIT_CHECKPOINTS).orScope(OPERATOR),
+      write("/v1/audit/full-verification", "audit:read", Addresses.AUDIT_FULL_VERIFICATION_START, null)
+          .orScope(OPERATOR),
+      read("/v1/audit/full-verification", "audit:read", Addresses.AUDIT_FULL_VERIFICATION).orScope(OPERATOR),
       read("/v1/audit/keys", "audit:read", Addresses.AUDIT_KEYS).orScope(OPERATOR),
       read("/v1/cluster", OPERATOR, Addresses.CLUSTER_NODES),
       write("/v1/tokens/revocations", "admin", Addresses.TOKENS_REVOKE, "TokenRevocationRequest"));

@@ -1,5 +1,6 @@
 package fincloud.node;
 
+import fincloud.audit.OfflineVerifier;
 import fincloud.gateway.SecretHash;
 import fincloud.shared.InvalidSettingException;
 import fincloud.shared.NodeIdentity;
@@ -7,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +39,10 @@ public final class Main {
     String command = words.isEmpty() ? "node" : words.get(0);
     if (command.equals("hash-secret")) {
       hashSecret(words);
+      return;
+    }
+    if (command.equals("audit-verify")) {
+      System.exit(auditVerify(words));
       return;
     }
     JsonObject json = loadConfig(configFiles);
@@ -85,10 +91,13 @@ public final class Main {
     NodeIdentity identity = config.identity();
     EmbeddedDatabase embedded = config.pgUrl() == null
         ? EmbeddedDatabase.start(identity.dataDir(), config.pgPort()) : null;
-    String pgUrl = embedded != null ? embedded.url() : config.pgUrl();
-    Migrations.migrate(pgUrl);
+    String ownerUrl = embedded != null ? embedded.url()
+        : config.pgMigrationUrl() != null ? config.pgMigrationUrl() : config.pgUrl();
+    Migrations.migrate(ownerUrl);
+    String pgUrl = embedded != null ? RuntimeRole.ofEmbedded(ownerUrl, identity.dataDir()) : config.pgUrl();
+    RuntimeRole.warnIfPrivileged(pgUrl);
     if (config.requireDurable()) {
-      DatabaseSettings.requireDurable(pgUrl);
+      DatabaseSettings.requireDurable(ownerUrl);
     }
     HazelcastClusterManager clusterManager = identity.clustered()
         ? new HazelcastClusterManager(config.cluster().hazelcast()) : null;
@@ -162,6 +171,34 @@ public final class Main {
       return ConfigLoader.loadAll(bootstrap, configFiles).await();
     } finally {
       bootstrap.close().await();
+    }
+  }
+
+  /**
+   * {@code audit-verify --export FILE --keys FILE [--checkpoints FILE]}: 0 when the chain and its
+   * checkpoints hold, 1 when not (the first bad record is named), 2 on a usage or file error.
+   */
+  private static int auditVerify(List<String> words) {
+    String export = option(words, "--export");
+    String keys = option(words, "--keys");
+    String checkpoints = option(words, "--checkpoints");
+    if (export == null || keys == null) {
+      LOG.error("usage: audit-verify --export EXPORT.ndjson --keys KEYS.json [--checkpoints CHECKPOINTS]");
+      return 2;
+    }
+    try {
+      JsonObject verdict = OfflineVerifier.verify(Path.of(export), Path.of(keys),
+          checkpoints == null ? null : Path.of(checkpoints));
+      if (verdict.getBoolean("valid")) {
+        LOG.info("the chain holds: {}", verdict.encode());
+        return 0;
+      }
+      LOG.error("the chain does not hold: first bad record {}: {} ({})", verdict.getValue("firstInvalidSeq"),
+          verdict.getString("reason"), verdict.encode());
+      return 1;
+    } catch (IOException | RuntimeException e) {
+      LOG.error("audit-verify could not read its input: {}", e.toString());
+      return 2;
     }
   }
 

@@ -135,7 +135,7 @@ public final class Node {
       case "accounts" -> () -> new AccountsVerticle(database);
       case "payments" -> () -> new PaymentsVerticle(config.ledger(), config.riskCalls(), database, clock);
       case "risk" -> () -> new RiskVerticle(config.risk(), database);
-      case "audit" -> () -> new AuditVerticle(config.audit(), database);
+      case "audit" -> () -> new AuditVerticle(config.audit(), database, config.identity().dataDir());
       default -> throw new IllegalArgumentException(role);
     };
   }

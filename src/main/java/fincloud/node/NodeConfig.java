@@ -29,6 +29,7 @@ public final class NodeConfig {
   private final NodeIdentity identity;
   private final Set<String> roles;
   private final String pgUrl;
+  private final String pgMigrationUrl;
   private final int pgPort;
   private final boolean requireDurable;
   private final PoolSettings database;
@@ -49,6 +50,7 @@ public final class NodeConfig {
     roles = roles(root);
     pgUrl = root.optionalText("FINCLOUD_PG_URL");
     checkPgUrl(pgUrl);
+    pgMigrationUrl = root.optionalText("FINCLOUD_PG_MIGRATION_URL");
     pgPort = root.integer("FINCLOUD_PG_PORT", 0, 65_535);
     requireDurable = root.section("database").bool("requireDurable");
     database = PoolSettings.from(root);
@@ -121,6 +123,11 @@ public final class NodeConfig {
   /** The PostgreSQL URL, or null to start the embedded server. */
   public String pgUrl() {
     return pgUrl;
+  }
+
+  /** The database as the owner of its tables, who runs the migrations; null: {@link #pgUrl()}. */
+  public String pgMigrationUrl() {
+    return pgMigrationUrl;
   }
 
   /** The embedded server's port; 0 for a free one. */

@@ -165,29 +165,37 @@ final class LedgerBook {
     RequestContext caller = command.caller();
     TransferState t = transfers.get(command.transferId());
     if (t == null || !t.tenant.equals(caller.tenant())) {
-      return Rejections.answer(caller, Rejections.unknownTransfer(command.transferId()));
+      return refuse(command, Rejections.unknownTransfer(command.transferId()));
     }
     if (t.status != TransferStatus.PENDING || t.expired(now)) {
-      return Rejections.answer(caller, Rejections.notSettleable(t));
+      return refuse(command, Rejections.notSettleable(t));
     }
     if (t.inReview() && !caller.hasScope("risk:admin")) {
-      return Rejections.answer(caller, Rejections.heldForReview());
+      return refuse(command, Rejections.heldForReview());
     }
-    return command.post() ? post(caller, t, command.amount() == null ? t.amount : command.amount())
+    return command.post() ? post(command, t, command.amount() == null ? t.amount : command.amount())
         : Answer.ok(release(caller, t, VoidReason.REQUESTED).toJson());
   }
 
-  private Answer post(RequestContext caller, TransferState t, long amount) {
+  /** A refused settlement is audited too, in the group's transaction. */
+  private Answer refuse(Settle command, Refusal refusal) {
+    Rejection rejection = Rejections.ofSettlement(command.caller(), command.transferId(), command.post(), refusal);
+    audit.add(rejection.audit());
+    return rejection.answer();
+  }
+
+  private Answer post(Settle command, TransferState t, long amount) {
+    RequestContext caller = command.caller();
     if (amount > t.amount) {
-      return Rejections.answer(caller, Rejections.moreThanHeld(amount, t));
+      return refuse(command, Rejections.moreThanHeld(amount, t));
     }
     AccountState debit = accounts.get(t.debitAccountId);
     AccountState credit = accounts.get(t.creditAccountId);
     if (!debit.active() || !credit.active()) {
-      return Rejections.answer(caller, Rejections.notActive(0, debit.active() ? credit : debit));
+      return refuse(command, Rejections.notActive(0, debit.active() ? credit : debit));
     }
     if (!fits(debit, credit, amount)) {
-      return Rejections.answer(caller, Rejections.overflow(0));
+      return refuse(command, Rejections.overflow(0));
     }
     debit.release(t.amount);
     t.status = TransferStatus.POSTED;

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * How payments words its refusals, one text per kind wherever the refusal is decided (before the
  * ledger on unlocked rows, in the ledger on locked ones, by the risk fallback), and what a refused
- * transfer or batch leaves: its problem answer and its TRANSFER_REJECTED audit event.
+ * transfer or batch leaves: its problem answer and its TRANSFER_REJECTED audit event; a refused
+ * post or void of a hold leaves a TRANSFER_POSTED or TRANSFER_VOIDED event with success false.
  */
 final class Rejections {
   private Rejections() {
@@ -41,7 +42,20 @@ final class Rejections {
     return new Rejection(answer, audit);
   }
 
-  /** The answer to a refused settlement, which concerns one transfer and is not audited. */
+  /**
+   * A refused post or void of a hold: audited like a refused account change, as the action that
+   * was refused with success false, naming the transfer and carrying the code, the detail and the
+   * Idempotency-Key.
+   */
+  static Rejection ofSettlement(RequestContext caller, String transferId, boolean post, Refusal refusal) {
+    Answer answer = answer(caller, refusal);
+    AuditEvent audit = AuditEvent.of(caller, post ? AuditAction.TRANSFER_POSTED : AuditAction.TRANSFER_VOIDED,
+        "transfer", transferId, false, new JsonObject().put("code", refusal.code().name())
+            .put("detail", refusal.detail()).put("idempotencyKey", caller.idempotencyKey()));
+    return new Rejection(answer, audit);
+  }
+
+  /** The answer to a refusal that is not audited here (a read of an unknown transfer). */
   static Answer answer(RequestContext caller, Refusal refusal) {
     return Answer.problem(refusal.code(), refusal.detail(), caller.requestId(), refusal.extra());
   }

@@ -46,6 +46,8 @@ public final class NodeMetrics {
   public static final String AUDIT_SEAL_LAG = "fincloud.audit.seal.lag";
   /** Records sealed into the chains, all tenants together (counter). */
   public static final String AUDIT_SEALED = "fincloud.audit.sealed";
+  /** Chain heads the sealer refused to sign: they do not extend the last checkpoint (counter). */
+  public static final String AUDIT_ALARMS = "fincloud.audit.alarms";
   /**
    * The meters of one caller's service calls (fincloud.bus.ServiceCalls), each tagged with the
    * downstream {@code service}: its breaker's state (Gauge: 0 closed, 1 half-open, 2 open), calls an

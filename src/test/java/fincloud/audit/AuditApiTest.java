@@ -251,4 +251,24 @@ class AuditApiTest {
   private static long attempts(List<JsonObject> records) {
     return records.stream().mapToLong(r -> r.getJsonObject("data").getLong("attempts")).sum();
   }
+
+  @Test
+  void aFullVerificationRunsInTheBackgroundAndIsFollowedWithItsProgress() {
+    http.openAccount("globex-teller", new JsonObject().put("currency", "USD"));
+    waitFor("globex-auditor", "", record -> record.getString("action").equals("ACCOUNT_OPENED"));
+    assertThat(http.get("globex-auditor", "/v1/audit/full-verification").statusCode())
+        .as("none started yet").isEqualTo(404);
+    HttpResponse<Buffer> started = http.post("globex-auditor", "/v1/audit/full-verification", null);
+    assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
+    assertThat(started.bodyAsJsonObject().getString("status")).isIn("RUNNING", "DONE");
+    JsonObject done = Eventually.until("the full verification done", AuditReads.DEADLINE,
+        () -> http.get("globex-auditor", "/v1/audit/full-verification").bodyAsJsonObject(),
+        job -> "DONE".equals(job.getString("status")));
+    assertThat(done.getLong("id")).isEqualTo(started.bodyAsJsonObject().getLong("id"));
+    assertThat(done.getDouble("progress")).isEqualTo(1.0);
+    assertThat(done.getJsonObject("verdict").getBoolean("valid")).isTrue();
+    assertThat(done.getLong("checked")).isEqualTo(done.getJsonObject("verdict").getLong("checked"));
+    JsonObject verdict = http.get("globex-auditor", "/v1/audit/verify").bodyAsJsonObject();
+    assertThat(verdict.getLong("recomputedFrom")).as("a short chain is recomputed whole").isEqualTo(1);
+  }
 }

@@ -7,7 +7,11 @@ import fincloud.testkit.TestClient;
 import fincloud.testkit.TestDatabase;
 import fincloud.testkit.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Files;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -69,6 +73,84 @@ class AuditRestartTest {
     http.close();
     whole.stop();
     sql.close().await();
+  }
+
+  /**
+   * The attack of issue 16: as the database's owner, change one record, recompute every later hash
+   * and delete the checkpoints from it on, then let the node seal more. The node reports it, keeps
+   * serving, and still reports it after a restart on the same data folder; a node without that
+   * folder reports it to an auditor who kept a checkpoint.
+   */
+  @Test
+  void aRewriteWithRecomputedHashesIsReportedByTheNodeAfterARestartAndToAnAuditorWhoKeptACheckpoint(Vertx vertx)
+      throws Exception {
+    String pgUrl = TestDatabase.freshDatabase();
+    Pool sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
+    JsonObject config = new JsonObject().put("audit", AUDIT.copy().put("checkpointEvery", 1))
+        .put("FINCLOUD_DATA_DIR", Files.createTempDirectory("fincloud-audit-witness").toString());
+    TestNode node = TestNode.start(vertx, config, pgUrl);
+    TestClient http = node.client();
+    act(http, 2);
+    signedUpTo(http, 4);
+    act(http, 2);
+    JsonArray kept = signedUpTo(http, 8);
+
+    OwnerRewrite.rewriteFrom(sql, "acme", 5);
+    OwnerRewrite.asOwner(sql, "DELETE FROM audit_checkpoints WHERE tenant = 'acme' AND seq > 4");
+    act(http, 1);
+    Eventually.until("the new records sealed", AuditReads.DEADLINE, () -> AuditReads.all(http, "acme-auditor", ""),
+        found -> found.size() >= 10);
+    assertRewriteReportedAt5(http.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject());
+    assertThat(lastCheckpoint(http)).as("the sealer signs nothing past the rewrite").isEqualTo(4);
+    assertThat(http.web().get("/health/ready").send().await().statusCode()).isEqualTo(200);
+    http.close();
+    node.stop();
+
+    TestNode restarted = TestNode.start(vertx, config, pgUrl);
+    TestClient again = restarted.client();
+    assertRewriteReportedAt5(again.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject());
+    again.close();
+    restarted.stop();
+
+    TestNode elsewhere = TestNode.start(vertx, new JsonObject().put("audit", AUDIT), pgUrl);
+    TestClient auditor = elsewhere.client();
+    assertThat(auditor.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject().getBoolean("valid"))
+        .as("without a witness the rewrite looks whole").isTrue();
+    JsonObject kept8 = kept.getJsonObject(kept.size() - 1);
+    HttpResponse<Buffer> checked = auditor.post("acme-auditor", "/v1/audit/verify",
+        new JsonObject().put("checkpoints", new JsonArray().add(kept8.getString("jws"))));
+    assertThat(checked.statusCode()).isEqualTo(200);
+    assertRewriteReportedAt5(checked.bodyAsJsonObject());
+    HttpResponse<Buffer> foreign = auditor.post("acme-auditor", "/v1/audit/verify", new JsonObject().put("checkpoints",
+        new JsonArray().add(new CheckpointKeys(CheckpointKeys.generate(), List.of()).sign(new JsonObject()))));
+    assertThat(foreign.statusCode()).as(foreign.bodyAsString()).isEqualTo(400);
+    auditor.close();
+    elsewhere.stop();
+    sql.close().await();
+  }
+
+  /** Opens and freezes {@code count} accounts: two records each. */
+  private static void act(TestClient http, int count) {
+    for (int i = 0; i < count; i++) {
+      String account = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")).getString("id");
+      http.post("acme-teller", "/v1/accounts/" + account + "/freeze", null);
+    }
+  }
+
+  private static JsonArray signedUpTo(TestClient http, long seq) {
+    Eventually.until("a checkpoint at " + seq, AuditReads.DEADLINE, () -> lastCheckpoint(http), last -> last == seq);
+    return http.get("acme-auditor", "/v1/audit/checkpoints").bodyAsJsonObject().getJsonArray("items");
+  }
+
+  private static long lastCheckpoint(TestClient http) {
+    JsonArray items = http.get("acme-auditor", "/v1/audit/checkpoints?limit=100").bodyAsJsonObject()
+        .getJsonArray("items");
+    return items.isEmpty() ? 0 : items.getJsonObject(items.size() - 1).getLong("seq");
+  }
+
+  private static void assertRewriteReportedAt5(JsonObject verdict) {
+    assertThat(verdict.getBoolean("valid")).as(verdict.encode()).isFalse();
+    assertThat(verdict.getLong("firstInvalidSeq")).as(verdict.encode()).isEqualTo(5);
   }
 
   private static long count(Pool sql, String query) {

@@ -67,8 +67,11 @@ class ChainVerificationTest {
     assertThat(verdict.getValue("firstInvalidSeq")).isNull();
     JsonObject checkpoint = verdict.getJsonObject("checkpoint");
     assertThat(checkpoint.getLong("seq")).isEqualTo(9);
+    JsonObject previous = db.pool.query("SELECT jws FROM audit_checkpoints WHERE tenant = 'intact' AND seq = 6")
+        .execute().await().iterator().next().toJson();
     assertThat(db.keys.verify(checkpoint.getString("jws"))).isEqualTo(new JsonObject().put("tenant", "intact")
-        .put("seq", 9L).put("hash", db.records("intact").get(8).hash()).put("at", checkpoint.getString("at")));
+        .put("seq", 9L).put("hash", db.records("intact").get(8).hash()).put("at", checkpoint.getString("at"))
+        .put("prevSeq", 6L).put("prevCheckpoint", CanonicalJson.sha256Hex(previous.getString("jws"))));
   }
 
   @Test
@@ -152,6 +155,74 @@ class ChainVerificationTest {
         + head.hash() + "', now(), '" + attacker.kid() + "', '" + jws + "')").execute().await();
     JsonObject verdict = db.verify("forged", null);
     assertThat(verdict.getBoolean("valid")).isFalse();
+    assertThat(verdict.getString("reason")).contains("not signed by a trusted key");
+  }
+
+  @Test
+  void theSealerRefusesToSignAHeadThatDoesNotExtendItsLastCheckpoint() {
+    Sealer sealer = chain("resealed");
+    rewriteFrom("resealed", 7);
+    db.tamper("DELETE FROM audit_checkpoints WHERE tenant = 'resealed' AND seq > 6");
+    db.write("resealed", 4);
+    db.sealAll(sealer);
+    assertThat(checkpointSeqs("resealed")).as("no checkpoint signs the rewritten history").containsExactly(3L, 6L);
+    assertThat(sealer.alarms()).containsKey("resealed");
+    assertThat(sealer.alarms().get("resealed")).contains("seq 9");
+    assertInvalidAt(db.verify("resealed", sealer.witness("resealed")), 7);
+  }
+
+  @Test
+  void theSealerRefusesToSignAfterARewriteThatKeptTheCheckpointRows() {
+    Sealer sealer = chain("kept");
+    rewriteFrom("kept", 4);
+    db.write("kept", 4);
+    db.sealAll(sealer);
+    assertThat(checkpointSeqs("kept")).containsExactly(3L, 6L, 9L);
+    assertThat(sealer.alarms().get("kept")).contains("does not extend the checkpoint at seq 9");
+    assertInvalidAt(db.verify("kept", null), 4);
+  }
+
+  @Test
+  void aRemovedTailWithItsCheckpointsIsCaughtByTheWitness() {
+    Sealer sealer = chain("cut");
+    db.tamper("DELETE FROM audit_log WHERE tenant = 'cut' AND seq >= 8",
+        "DELETE FROM audit_checkpoints WHERE tenant = 'cut' AND seq >= 8");
+    assertThat(db.verify("cut", null).getBoolean("valid")).isTrue();
+    JsonObject verdict = db.verify("cut", sealer.witness("cut"));
+    assertInvalidAt(verdict, 7);
+    assertThat(verdict.getString("reason")).contains("chain ends at 7");
+  }
+
+  @Test
+  void deletedCheckpointsAloneAreReported() {
+    Sealer sealer = chain("tail-checkpoint");
+    db.tamper("DELETE FROM audit_checkpoints WHERE tenant = 'tail-checkpoint' AND seq = 9");
+    JsonObject verdict = db.verify("tail-checkpoint", sealer.witness("tail-checkpoint"));
+    assertInvalidAt(verdict, 7);
+    assertThat(verdict.getString("reason")).contains("missing from audit_checkpoints");
+
+    chain("middle-checkpoint");
+    db.tamper("DELETE FROM audit_checkpoints WHERE tenant = 'middle-checkpoint' AND seq = 6");
+    verdict = db.verify("middle-checkpoint", null);
+    assertInvalidAt(verdict, 4);
+    assertThat(verdict.getString("reason")).contains("does not follow the checkpoint at seq 3");
+  }
+
+  @Test
+  void aForgedCheckpointChainIsReported() {
+    chain("forged-chain");
+    rewriteFrom("forged-chain", 7);
+    db.tamper("DELETE FROM audit_checkpoints WHERE tenant = 'forged-chain' AND seq > 6");
+    CheckpointKeys attacker = new CheckpointKeys(CheckpointKeys.generate(), List.of());
+    String six = db.pool.query("SELECT jws FROM audit_checkpoints WHERE tenant = 'forged-chain' AND seq = 6")
+        .execute().await().iterator().next().getString(0);
+    ChainRecord nine = db.records("forged-chain").get(8);
+    String jws = attacker.sign(new JsonObject().put("tenant", "forged-chain").put("seq", 9L).put("hash", nine.hash())
+        .put("at", nine.at()).put("prevSeq", 6L).put("prevCheckpoint", CanonicalJson.sha256Hex(six)));
+    db.pool.query("INSERT INTO audit_checkpoints (tenant, seq, hash, at, kid, jws) VALUES ('forged-chain', 9, '"
+        + nine.hash() + "', now(), '" + attacker.kid() + "', '" + jws + "')").execute().await();
+    JsonObject verdict = db.verify("forged-chain", null);
+    assertInvalidAt(verdict, 7);
     assertThat(verdict.getString("reason")).contains("not signed by a trusted key");
   }
 

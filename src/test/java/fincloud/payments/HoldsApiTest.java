@@ -10,6 +10,7 @@ import static fincloud.payments.LedgerFixture.problem;
 import static fincloud.payments.LedgerFixture.transferRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.testkit.Eventually;
 import fincloud.testkit.NodeExtension;
 import fincloud.testkit.OwnNode;
 import fincloud.testkit.TestClient;
@@ -169,6 +170,34 @@ class HoldsApiTest {
     }
     ledger.assertBalance(payer, 800, 0);
     ledger.assertBalance(payee, 200, 0);
+  }
+
+  @Test
+  void refusedPostsAndVoidsAreAuditedAsTheActionRefused() {
+    String payer = ledger.funded("USD", 1000);
+    String payee = ledger.open("USD");
+    String id = ledger.hold(payer, payee, 100, "USD").getString("id");
+    ok(ledger.voidHold(id, key()));
+    String postKey = key();
+    problem(ledger.post(id, null, postKey), 409, "INVALID_STATE");
+    problem(ledger.voidHold(id, key()), 409, "INVALID_STATE");
+    problem(ledger.post(ledger.hold(payer, payee, 100, "USD").getString("id"),
+        new JsonObject().put("amount", 101), key()), 400, "VALIDATION_FAILED");
+
+    List<JsonObject> records = Eventually.until("the refusals sealed", Duration.ofSeconds(15), () -> {
+      List<JsonObject> found = new java.util.ArrayList<>();
+      http.get("acme-auditor", "/v1/audit/events?limit=100&entityId=" + id).bodyAsJsonObject().getJsonArray("items")
+          .forEach(item -> found.add((JsonObject) item));
+      return found;
+    }, found -> found.size() >= 4);
+    assertThat(records).extracting(r -> r.getString("action") + " " + r.getBoolean("success"))
+        .containsExactly("TRANSFER_PENDING true", "TRANSFER_VOIDED true", "TRANSFER_POSTED false",
+            "TRANSFER_VOIDED false");
+    JsonObject refusedPost = records.get(2).getJsonObject("data");
+    assertThat(refusedPost.getString("code")).isEqualTo("INVALID_STATE");
+    assertThat(refusedPost.getString("idempotencyKey")).isEqualTo(postKey);
+    assertThat(refusedPost.getString("detail")).contains("VOIDED");
+    assertThat(records.get(2).getString("entityType")).isEqualTo("transfer");
   }
 
   @Test
