@@ -3,8 +3,10 @@ package fincloud.bus;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -23,11 +25,16 @@ public final class CallerKeys implements Shareable {
 
   private final SecretKeySpec current;
   private final SecretKeySpec previous;
+  /** A Mac per thread and key, initialised once: the key schedule is not redone per message. */
+  private final ThreadLocal<Mac> currentMac;
+  private final ThreadLocal<Mac> previousMac;
 
   /** @param previous the key before the current one, or null */
   public CallerKeys(byte[] current, byte[] previous) {
     this.current = spec(current);
     this.previous = previous == null ? null : spec(previous);
+    this.currentMac = ThreadLocal.withInitial(() -> mac(this.current));
+    this.previousMac = this.previous == null ? null : ThreadLocal.withInitial(() -> mac(this.previous));
   }
 
   /** 32 random bytes, as the text a key setting or file holds (base64). */
@@ -68,13 +75,24 @@ public final class CallerKeys implements Shareable {
     return raced != null ? raced : random;
   }
 
-  SecretKeySpec current() {
-    return current;
+  /** This thread's Mac with the current key, ready for a message. */
+  Mac current() {
+    return currentMac.get();
   }
 
-  /** The previous key, or null. */
-  SecretKeySpec previous() {
-    return previous;
+  /** This thread's Mac with the previous key, or null when there is none. */
+  Mac previous() {
+    return previousMac == null ? null : previousMac.get();
+  }
+
+  private static Mac mac(SecretKeySpec key) {
+    try {
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(key);
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
   }
 
   private static SecretKeySpec spec(byte[] key) {
