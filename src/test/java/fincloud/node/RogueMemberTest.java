@@ -36,19 +36,42 @@ class RogueMemberTest {
   static TestNode node;
   static TestClient http;
   static Vertx rogue;
+  /** A member that has the cluster key: what a node of the deployment is. */
+  static Vertx peer;
 
   @OwnNode
   static TestNode start() {
     ClusterSettings cluster = clusterOfItsOwn();
+    String key = CallerKeys.generate();
     Vertx member = clustered(cluster);
     rogue = clustered(cluster);
-    JsonObject keyed = new JsonObject().put("cluster", new JsonObject().put("callerKey", CallerKeys.generate()));
+    peer = clustered(cluster);
+    CallerKeys.install(peer, new CallerKeys(java.util.Base64.getDecoder().decode(key), null));
+    JsonObject keyed = new JsonObject().put("cluster", new JsonObject().put("callerKey", key));
     return TestNode.startOnItsOwnVertx(member, keyed);
   }
 
   @AfterAll
   static void leave() {
     rogue.close().await();
+    peer.close().await();
+  }
+
+  @Test
+  void aMemberWithTheKeyIsBelievedAcrossTheCluster() {
+    String funding = Funds.fundingAccount(http, "USD");
+    String carol = Funds.fundedAccount(http, Funds.ADMIN, "USD", 10_000);
+    JsonObject request = new JsonObject().put("path", new JsonObject()).put("query", new JsonObject())
+        .put("body", new JsonObject().put("debitAccountId", carol).put("creditAccountId", funding)
+            .put("amount", 2_500).put("currency", "USD").put("reference", "sealed über the wire"));
+    DeliveryOptions asAcmeAdmin = new DeliveryOptions().setSendTimeout(5_000)
+        .addHeader("requestId", "peer-1").addHeader("tenant", "acme").addHeader("client", Funds.ADMIN)
+        .addHeader("scopes", "accounts:read accounts:write transfers:read transfers:write admin")
+        .addHeader("origin", "").addHeader("receivedAt", Long.toString(System.currentTimeMillis()));
+    var reply = peer.eventBus().<JsonObject>request(Addresses.TRANSFERS_CREATE, request,
+        fincloud.bus.CallerSeal.seal(peer, Addresses.TRANSFERS_CREATE, request, asAcmeAdmin, 5_000)).await();
+    assertThat(reply.headers().get("status")).as(String.valueOf(reply.body())).isEqualTo("201");
+    assertThat(Funds.posted(http, Funds.ADMIN, carol)).isEqualTo(7_500);
   }
 
   @Test
