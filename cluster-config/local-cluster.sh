@@ -76,6 +76,11 @@ start_node() {
     exit 1
   fi
   mkdir -p "$DIR/node$i"
+  # Outside demo mode every node needs the same caller key (demo nodes agree on one by themselves).
+  if [[ "${FINCLOUD_DEMO:-true}" != true && -z "${FINCLOUD_CALLER_KEY_FILE:-}" ]]; then
+    [[ -s "$DIR/caller.key" ]] || (umask 077 && head -c 32 /dev/urandom | base64 >"$DIR/caller.key")
+    export FINCLOUD_CALLER_KEY_FILE="$DIR/caller.key"
+  fi
   # shellcheck disable=SC2086
   # A local cluster is for trying FinCloud: demo mode (the demo clients) unless FINCLOUD_DEMO says otherwise.
   FINCLOUD_DEMO=${FINCLOUD_DEMO:-true} FINCLOUD_CLUSTER=true FINCLOUD_CLUSTER_NAME=$CLUSTER_NAME FINCLOUD_HTTP_PORT=$port \

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The event-bus consumers of one service verticle instance, and the requests they are still
@@ -23,9 +25,17 @@ import java.util.function.Function;
  * (Vert.x itself would unregister them only after the verticle's {@code stop()} has completed.)
  * Every consumer has a node-local twin, which the node's own callers ask first (see
  * {@link ServiceCalls}); it is unregistered with the others, so they turn to the cluster.
+ * Every message must carry a valid {@link CallerSeal} for the address it was registered at
+ * (the node-local twin checks the cluster address too): one without is refused before the
+ * operation runs, answered with a {@code 503} failure when it expects a reply (the gateway answers
+ * 503 UNAVAILABLE: a node whose key differs from ours is misconfigured, not the client), dropped
+ * otherwise. The caller a service sees is therefore one a node of this deployment vouched for.
  * Used from the verticle's event loop only.
  */
 public final class ServiceConsumers {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceConsumers.class);
+  /** The failure code of a refused seal (as a reply failure: the gateway maps it to 503). */
+  public static final int UNPROVEN_CALLER = 503;
   private final Vertx vertx;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private int answering;
@@ -71,6 +81,10 @@ public final class ServiceConsumers {
    */
   private Future<Void> register(String address, Function<Message<JsonObject>, Future<?>> handling) {
     Handler<Message<JsonObject>> counted = message -> {
+      if (!CallerSeal.verify(vertx, address, message.headers(), message.body())) {
+        refuse(address, message);
+        return;
+      }
       answering++;
       handling.apply(message).onComplete(done -> answered());
     };
@@ -79,6 +93,14 @@ public final class ServiceConsumers {
     consumers.add(clusterWide);
     consumers.add(local);
     return Future.all(clusterWide.completion(), local.completion()).mapEmpty();
+  }
+
+  private static void refuse(String address, Message<JsonObject> message) {
+    LOG.warn("refused a message to {} whose caller seal is missing, expired or wrong (not from a node with the "
+        + "cluster key)", address);
+    if (message.replyAddress() != null) {
+      message.fail(UNPROVEN_CALLER, "the caller is not proven: caller seal missing, expired or wrong");
+    }
   }
 
   /** Unregisters every consumer, then completes once the requests already taken are answered. */

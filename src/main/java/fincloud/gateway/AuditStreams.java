@@ -1,6 +1,7 @@
 package fincloud.gateway;
 
 import fincloud.bus.BusReply;
+import fincloud.bus.CallerSeal;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;
@@ -130,9 +131,9 @@ final class AuditStreams {
   }
 
   private Future<Answer> slice(ServiceRequest admitted, JsonObject query) {
-    return vertx.eventBus().<JsonObject>request(Addresses.AUDIT_RANGE,
-            admitted.message().copy().put("query", query.copy()),
-            admitted.caller().toDeliveryOptions().setSendTimeout(timeoutMs))
+    JsonObject message = admitted.message().copy().put("query", query.copy());
+    return vertx.eventBus().<JsonObject>request(Addresses.AUDIT_RANGE, message, CallerSeal.seal(vertx,
+            Addresses.AUDIT_RANGE, message, admitted.caller().toDeliveryOptions().setSendTimeout(timeoutMs), timeoutMs))
         .map(BusReply::read);
   }
 

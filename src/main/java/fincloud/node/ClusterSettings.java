@@ -2,7 +2,10 @@ package fincloud.node;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.TcpIpConfig;
+import fincloud.bus.CallerKeys;
 import fincloud.shared.ConfigSection;
+import fincloud.shared.InvalidSettingException;
+import fincloud.shared.KeyFile;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -29,9 +32,15 @@ import java.util.Set;
  * @param eventBusPort {@code FINCLOUD_EVENTBUS_PORT}, 0 for a free port
  * @param eventBusPublicHost {@code FINCLOUD_EVENTBUS_PUBLIC_HOST}, or null for the host
  * @param tls {@code cluster.eventBusTls}, or null when it is not enabled
+ * @param allowPlaintext {@code cluster.allowPlaintext}: cluster beyond loopback without event-bus TLS
+ * @param callerKey {@code cluster.callerKey} / {@code cluster.callerKeyFile} ({@code FINCLOUD_CALLER_KEY_FILE}),
+ *     or null when none is configured
+ * @param previousCallerKey {@code cluster.previousCallerKey} / {@code cluster.previousCallerKeyFile}: still
+ *     accepted during a rotation, or null
  */
 record ClusterSettings(String source, String name, Integer heartbeatSeconds, Integer port, String eventBusHost,
-    int eventBusPort, String eventBusPublicHost, EventBusTls tls) {
+    int eventBusPort, String eventBusPublicHost, EventBusTls tls, boolean allowPlaintext, byte[] callerKey,
+    byte[] previousCallerKey) {
 
   /** The loopback configuration bundled in the jar (cluster-config/cluster.xml). */
   static final String BUNDLED = "cluster.xml";
@@ -41,14 +50,77 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
   record EventBusTls(String keyPath, String certPath, String caPath) {
   }
 
+  /** Blocking: reads the caller key files. */
   static ClusterSettings from(ConfigSection root) {
-    ConfigSection tls = root.section("cluster").section("eventBusTls");
+    ConfigSection cluster = root.section("cluster");
+    ConfigSection tls = cluster.section("eventBusTls");
+    String keyFile = root.optionalText("FINCLOUD_CALLER_KEY_FILE");
     return new ClusterSettings(root.optionalText("FINCLOUD_CLUSTER_CONFIG"), root.optionalText("FINCLOUD_CLUSTER_NAME"),
         root.optionalInteger("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", 1, 3_600),
         root.optionalInteger("FINCLOUD_CLUSTER_PORT", 1, 65_526),
         root.optionalText("FINCLOUD_EVENTBUS_HOST"), root.integer("FINCLOUD_EVENTBUS_PORT", 0, 65_535),
         root.optionalText("FINCLOUD_EVENTBUS_PUBLIC_HOST"),
-        tls.bool("enabled") ? new EventBusTls(tls.text("keyPath"), tls.text("certPath"), tls.text("caPath")) : null);
+        tls.bool("enabled") ? new EventBusTls(tls.text("keyPath"), tls.text("certPath"), tls.text("caPath")) : null,
+        cluster.bool("allowPlaintext"),
+        callerKey(cluster, "callerKey", keyFile != null ? keyFile : cluster.optionalText("callerKeyFile"),
+            keyFile != null ? "FINCLOUD_CALLER_KEY_FILE" : cluster.key("callerKeyFile")),
+        callerKey(cluster, "previousCallerKey", cluster.optionalText("previousCallerKeyFile"),
+            cluster.key("previousCallerKeyFile")));
+  }
+
+  /** The key given as text, else read from its file (base64, at least 32 bytes), else null. */
+  private static byte[] callerKey(ConfigSection cluster, String textKey, String file, String fileSetting) {
+    String text = cluster.optionalText(textKey);
+    String setting = cluster.key(textKey);
+    if (text == null && file != null) {
+      text = KeyFile.read(Path.of(file), fileSetting);
+      setting = fileSetting;
+    }
+    if (text == null) {
+      return null;
+    }
+    try {
+      return CallerKeys.decode(text, setting);
+    } catch (IllegalArgumentException refused) {
+      throw new InvalidSettingException(refused.getMessage());
+    }
+  }
+
+  /**
+   * Refuses to join a cluster that others can reach over the network while event-bus messages
+   * travel in clear (anyone on the path reads amounts, tokens' callers and seals), unless the
+   * operator said so with {@code cluster.allowPlaintext}. Loopback only (the bundled file, the
+   * local cluster) is fine: nothing leaves the machine.
+   */
+  void refusePlaintextBeyondLoopback(Config hazelcast) {
+    if (tls == null && !allowPlaintext && !loopbackOnly(hazelcast)) {
+      throw new InvalidSettingException("the cluster reaches beyond loopback but its event bus is not encrypted: set "
+          + "cluster.eventBusTls.enabled (with keyPath, certPath, caPath), or cluster.allowPlaintext=true to accept "
+          + "clear-text messages between nodes");
+    }
+  }
+
+  /** Hazelcast binds loopback interfaces only and joins loopback members only; the event bus listens there. */
+  private boolean loopbackOnly(Config hazelcast) {
+    var network = hazelcast.getNetworkConfig();
+    var join = network.getJoin();
+    boolean otherJoins = join.getMulticastConfig().isEnabled() || join.getAutoDetectionConfig().isEnabled()
+        || join.getKubernetesConfig().isEnabled() || join.getAwsConfig().isEnabled()
+        || join.getGcpConfig().isEnabled() || join.getAzureConfig().isEnabled() || join.getEurekaConfig().isEnabled()
+        || join.getDiscoveryConfig().isEnabled();
+    boolean boundToLoopback = "false".equals(hazelcast.getProperty("hazelcast.socket.bind.any"))
+        && network.getInterfaces().isEnabled() && !network.getInterfaces().getInterfaces().isEmpty()
+        && network.getInterfaces().getInterfaces().stream().allMatch(ClusterSettings::loopback);
+    boolean membersOnLoopback = join.getTcpIpConfig().getMembers().stream()
+        .map(member -> member.lastIndexOf(':') > 0 && !member.startsWith("[") ? member.substring(0, member.lastIndexOf(':')) : member)
+        .allMatch(ClusterSettings::loopback);
+    return !otherJoins && boundToLoopback && membersOnLoopback
+        && (eventBusHost == null || loopback(eventBusHost)) && (eventBusPublicHost == null || loopback(eventBusPublicHost));
+  }
+
+  private static boolean loopback(String host) {
+    String h = host.strip();
+    return h.startsWith("127.") || h.equals("localhost") || h.equals("::1") || h.equals("[::1]");
   }
 
   /**

@@ -99,8 +99,7 @@ public final class Main {
     if (config.requireDurable()) {
       DatabaseSettings.requireDurable(ownerUrl);
     }
-    HazelcastClusterManager clusterManager = identity.clustered()
-        ? new HazelcastClusterManager(config.cluster().hazelcast()) : null;
+    HazelcastClusterManager clusterManager = identity.clustered() ? joining(config) : null;
     Vertx vertx = clusterManager == null
         ? Vertx.builder().with(vertxOptions()).withMetrics(MetricsPage.factory()).build()
         : Vertx.builder().with(vertxOptions().setEventBusOptions(config.cluster().eventBus()))
@@ -116,6 +115,18 @@ public final class Main {
     LOG.info("FinCloud node ready on http://{}:{} with roles {}", identity.httpHost(), identity.httpPort(),
         config.roles());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, node, embedded), "fincloud-shutdown"));
+  }
+
+  /** The cluster to join; refused (exit 2) when it would carry clear-text messages beyond loopback. */
+  private static HazelcastClusterManager joining(NodeConfig config) throws java.io.IOException {
+    com.hazelcast.config.Config hazelcast = config.cluster().hazelcast();
+    try {
+      config.cluster().refusePlaintextBeyondLoopback(hazelcast);
+    } catch (InvalidSettingException refused) {
+      LOG.error("the configuration is refused: {}", refused.getMessage());
+      System.exit(2);
+    }
+    return new HazelcastClusterManager(hazelcast);
   }
 
   /** On the JVM's shutdown-hook thread, never an event loop: it may wait for each step. */

@@ -61,8 +61,9 @@ public final class Node {
       Clock clock) {
     Node node = new Node(vertx, config, pgUrl, clock);
     DeploymentOptions once = new DeploymentOptions();
-    Future<Void> chain = node.deployAs("cluster membership",
-        () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once));
+    Future<Void> chain = CallerKeyAgreement.install(vertx, config)
+        .compose(installed -> node.deployAs("cluster membership",
+            () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once)));
     for (String role : deploymentOrder(config)) {
       chain = chain.compose(done -> node.deploy(role));
     }

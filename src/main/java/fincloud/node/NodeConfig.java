@@ -61,6 +61,18 @@ public final class NodeConfig {
     audit = AuditSettings.from(root.section("audit"), identity.dataDir(), root.optionalText("FINCLOUD_AUDIT_KEY_FILE"));
     riskCalls = RiskClientSettings.from(root);
     requireCallers(root);
+    requireCallerKey(root);
+  }
+
+  /**
+   * A clustered node outside demo mode must be given the cluster key that proves callers on the
+   * event bus: every node of the deployment needs the same one, which no node can invent alone.
+   */
+  private void requireCallerKey(ConfigSection root) {
+    if (!demo && identity.clustered() && cluster.callerKey() == null) {
+      throw root.section("cluster").refused("callerKeyFile", "a file with the cluster's caller key (32 random bytes, "
+          + "base64; or cluster.callerKey, or FINCLOUD_CALLER_KEY_FILE) on every clustered node outside demo mode", null);
+    }
   }
 
   /**

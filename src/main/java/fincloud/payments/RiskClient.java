@@ -1,5 +1,6 @@
 package fincloud.payments;
 
+import fincloud.bus.CallerSeal;
 import fincloud.bus.Decision;
 import fincloud.bus.RiskScore;
 import fincloud.bus.RiskScores;
@@ -111,13 +112,16 @@ final class RiskClient {
 
   /** Gives back the slot of a hold that was voided or expired (the transfer was made, then undone). */
   void release(VelocityRelease held) {
-    vertx.eventBus().send(Addresses.RISK_RELEASE, held.toJson());
+    JsonObject release = held.toJson();
+    vertx.eventBus().send(Addresses.RISK_RELEASE, release,
+        CallerSeal.sealed(vertx, Addresses.RISK_RELEASE, release, calls.policy().timeoutMs()));
   }
 
   private void release(RequestContext caller, List<VelocitySlot> reservations) {
     if (!reservations.isEmpty()) {
-      vertx.eventBus().send(Addresses.RISK_RELEASE, new VelocityRelease(caller.tenant(), reservations).toJson(),
-          caller.toDeliveryOptions());
+      JsonObject release = new VelocityRelease(caller.tenant(), reservations).toJson();
+      vertx.eventBus().send(Addresses.RISK_RELEASE, release, CallerSeal.seal(vertx, Addresses.RISK_RELEASE, release,
+          caller.toDeliveryOptions(), calls.policy().timeoutMs()));
     }
   }
 

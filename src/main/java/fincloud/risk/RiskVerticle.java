@@ -5,6 +5,7 @@ import fincloud.bus.RiskScore;
 import fincloud.bus.RiskScores;
 import fincloud.bus.ScoreRequest;
 import fincloud.bus.ScoredTransfer;
+import fincloud.bus.CallerSeal;
 import fincloud.bus.ServiceConsumers;
 import fincloud.bus.VelocityRelease;
 import fincloud.bus.VelocitySlot;
@@ -76,10 +77,8 @@ public class RiskVerticle extends VerticleBase {
               consumers.onRequest(Addresses.RISK_SCORE, request -> score(ScoreRequest.fromJson(request))
                   .map(RiskScores::toJson)),
               consumers.onMessage(Addresses.RISK_RELEASE, release -> release(VelocityRelease.fromJson(release))),
-              consumers.onMessage(Addresses.RISK_RULES_CHANGED, changed -> {
-                ruleSets.install(RuleSetRepository.Stored.fromJson(changed));
-                return Future.succeededFuture();
-              }),
+              // a hint to reload the tenant's set from the database, never rules or a version
+              consumers.onMessage(Addresses.RISK_RULES_CHANGED, changed -> ruleSets.reload(changed.getString("tenant"))),
               consumers.on(Addresses.RISK_RULES_GET, (caller, request) -> RuleSetRepository.current(pool,
                       caller.tenant())
                   .map(stored -> Answer.ok(new RuleSet(stored.version(), RuleSetParser.parse(stored.toJson()))
@@ -192,7 +191,9 @@ public class RiskVerticle extends VerticleBase {
     return RuleSetRepository.replace(pool, caller, normalized).map(stored -> {
       RuleSet set = new RuleSet(stored.version(), rules);
       ruleSets.install(caller.tenant(), set);
-      vertx.eventBus().publish(Addresses.RISK_RULES_CHANGED, stored.toJson().put("tenant", caller.tenant()));
+      JsonObject hint = new JsonObject().put("tenant", caller.tenant());
+      vertx.eventBus().publish(Addresses.RISK_RULES_CHANGED, hint,
+          CallerSeal.sealed(vertx, Addresses.RISK_RULES_CHANGED, hint, settings.rulesMaxStaleMs()));
       LOG.info("risk rules of {} are now version {}", caller.tenant(), stored.version());
       return Answer.ok(set.toJson());
     });

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rule sets in force, as one risk verticle instance holds them: installed when this instance
- * changes a set, when another publishes a change, and when the periodic version check finds the
+ * changes a set, reloaded from the database when another says it changed one, and when the periodic version check finds the
  * database ahead (the safety net for a lost message). Used from the verticle's event loop only.
  */
 final class RuleSetCache {
@@ -68,6 +68,18 @@ final class RuleSetCache {
       LOG.error("the stored risk rules of {} version {} cannot be read: {}", stored.tenant(), stored.version(),
           unreadable.getMessage());
     }
+  }
+
+  /**
+   * Loads the tenant's set from the database: what a "rules changed" message asks for. The
+   * message only says which tenant to look at; the rules and their version come from the database.
+   */
+  Future<Void> reload(String tenant) {
+    if (tenant == null || tenant.isBlank()) {
+      return Future.succeededFuture();
+    }
+    return RuleSetRepository.current(pool, tenant).onSuccess(this::install).<Void>mapEmpty()
+        .onFailure(failure -> LOG.warn("could not reload the risk rules of {}: {}", tenant, failure.getMessage()));
   }
 
   /** Compares every tenant's version with the database's, and loads the sets that are behind. */

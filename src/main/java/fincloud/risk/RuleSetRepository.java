@@ -33,11 +33,6 @@ final class RuleSetRepository {
     JsonObject toJson() {
       return new JsonObject().put("version", version).put("rules", rules);
     }
-
-    /** From the published form, {@code {"tenant","version","rules"}}. */
-    static Stored fromJson(JsonObject json) {
-      return new Stored(json.getString("tenant"), json.getLong("version"), json.getJsonArray("rules"));
-    }
   }
 
   /**

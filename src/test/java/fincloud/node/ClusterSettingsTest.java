@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import fincloud.bus.CallerKeys;
+import fincloud.shared.InvalidSettingException;
+import fincloud.testkit.TestClient;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,5 +103,37 @@ class ClusterSettingsTest {
     assertThatThrownBy(() -> config(new JsonObject()
         .put("cluster", new JsonObject().put("eventBusTls", tls))).eventBus())
         .isInstanceOf(IOException.class).hasMessageContaining("caPath");
+  }
+
+  @Test
+  void aClusterBeyondLoopbackWithoutEventBusTlsIsRefusedUnlessAllowed() throws Exception {
+    ClusterSettings loopback = config(new JsonObject());
+    loopback.refusePlaintextBeyondLoopback(loopback.hazelcast());
+    JsonObject lan = new JsonObject().put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/multicast.xml");
+    ClusterSettings plaintext = config(lan);
+    assertThatThrownBy(() -> plaintext.refusePlaintextBeyondLoopback(plaintext.hazelcast()))
+        .isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("cluster.eventBusTls.enabled").hasMessageContaining("cluster.allowPlaintext");
+    ClusterSettings lanHost = config(new JsonObject().put("FINCLOUD_EVENTBUS_HOST", "10.0.0.7"));
+    assertThatThrownBy(() -> lanHost.refusePlaintextBeyondLoopback(lanHost.hazelcast()))
+        .isInstanceOf(InvalidSettingException.class);
+    ClusterSettings allowed = config(lan.copy().put("cluster", new JsonObject().put("allowPlaintext", true)));
+    allowed.refusePlaintextBeyondLoopback(allowed.hazelcast());
+  }
+
+  @Test
+  void aClusteredNodeOutsideDemoModeNeedsTheCallerKey() throws Exception {
+    JsonObject production = new JsonObject().put("FINCLOUD_CLUSTER", true).put("FINCLOUD_DEMO", false)
+        .put("clients", new JsonArray().add(TestClient.configured("ops", "acme", "admin")));
+    assertThatThrownBy(() -> config(production)).isInstanceOf(InvalidSettingException.class)
+        .hasMessageContaining("cluster.callerKeyFile");
+    assertThatThrownBy(() -> config(production.copy().put("cluster", new JsonObject().put("callerKey", "c2hvcnQ="))))
+        .isInstanceOf(InvalidSettingException.class).hasMessageContaining("cluster.callerKey")
+        .hasMessageNotContaining("c2hvcnQ=");
+    Path file = Files.createTempFile("caller", ".key");
+    Files.writeString(file, CallerKeys.generate() + "\n");
+    assertThat(config(production.copy().put("FINCLOUD_CALLER_KEY_FILE", file.toString())).callerKey()).hasSize(32);
+    assertThat(config(new JsonObject().put("FINCLOUD_CLUSTER", true)).callerKey())
+        .as("demo mode: the nodes agree at join time").isNull();
   }
 }
