@@ -56,25 +56,4 @@ class CallerSealTest {
     CallerKeys.install(receiver, new CallerKeys(fresh, null));
     assertThat(CallerSeal.verify(receiver, "fincloud.payments.create", sealed("acme"), body)).isFalse();
   }
-
-  @Test
-  void oneSealAndOneCheckCostAFewMicroseconds() {
-    MultiMap headers = sealed("acme");
-    int rounds = 20_000;
-    for (int i = 0; i < rounds; i++) {
-      CallerSeal.verify(sender, "fincloud.payments.create", headers, body);
-    }
-    long started = System.nanoTime();
-    for (int i = 0; i < rounds; i++) {
-      CallerSeal.verify(sender, "fincloud.payments.create", sealed("acme"), body);
-    }
-    long microsPerMessage = (System.nanoTime() - started) / 1_000 / rounds;
-    LoggerHolder.LOG.info("caller seal: one seal and one check take {} us", microsPerMessage);
-    // a sanity bound only: on an idle core it is a few microseconds, on the shared CI machine far more
-    assertThat(microsPerMessage).isLessThan(2_000);
-  }
-
-  private static final class LoggerHolder {
-    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CallerSealTest.class);
-  }
 }
