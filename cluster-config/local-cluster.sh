@@ -92,6 +92,8 @@ start_node() {
 
 start() {
   local n=${1:-3}
+  # The bundled cluster.xml lists five Hazelcast ports (see README.md, "Joining and leaving").
+  if ((n > 5)); then echo "at most 5 nodes on one machine with the bundled cluster.xml" >&2; exit 1; fi
   [[ -f "$JAR" ]] || { echo "no $JAR: build it with mvn -B -q clean package -DskipTests" >&2; exit 1; }
   mkdir -p "$DIR"
   start_postgres

@@ -45,6 +45,12 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
   /** The loopback configuration bundled in the jar (cluster-config/cluster.xml). */
   static final String BUNDLED = "cluster.xml";
   private static final String CLASSPATH = "classpath:";
+  /**
+   * Ports per host for a moved port range: a node cut off and back tries each listed address in
+   * turn to find the others, waiting 5 s (Hazelcast's fixed split-brain connection timeout) on
+   * each where nobody listens; ten for three nodes kept a thawed node out for over a minute.
+   */
+  static final int PORTS_PER_HOST = 5;
 
   /** PEM files: this node's key and certificate, and the CA that signs every node's certificate. */
   record EventBusTls(String keyPath, String certPath, String caPath) {
@@ -125,7 +131,7 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
 
   /**
    * {@code FINCLOUD_CLUSTER_CONFIG}, else the bundled file; then the cluster name, the heartbeat
-   * and the port (which moves the port range and its TCP/IP members to P .. P+9).
+   * and the port (which moves the port range and its TCP/IP members to P .. P+4).
    */
   Config hazelcast() throws IOException {
     Config config;
@@ -151,9 +157,9 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
     return config;
   }
 
-  /** Hazelcast on P (and the nine after it); TCP/IP members become the same hosts at P .. P+9. */
+  /** Hazelcast on P (and the four after it); TCP/IP members become the same hosts at P .. P+4. */
   private static void movePorts(Config config, int first) {
-    config.getNetworkConfig().setPort(first).setPortAutoIncrement(true).setPortCount(10);
+    config.getNetworkConfig().setPort(first).setPortAutoIncrement(true).setPortCount(PORTS_PER_HOST);
     TcpIpConfig tcp = config.getNetworkConfig().getJoin().getTcpIpConfig();
     if (!tcp.isEnabled()) {
       return;
@@ -165,7 +171,7 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
     }
     List<String> members = new ArrayList<>();
     for (String host : hosts) {
-      for (int p = first; p < first + 10; p++) {
+      for (int p = first; p < first + PORTS_PER_HOST; p++) {
         members.add(host + ":" + p);
       }
     }

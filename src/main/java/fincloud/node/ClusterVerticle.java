@@ -26,7 +26,7 @@ import java.util.UUID;
 final class ClusterVerticle extends VerticleBase {
   static final String NODES_MAP = "fincloud.cluster.nodes";
   private static final long STALE_SECONDS = 60;
-  private static final long REASSERT_MS = 5_000;
+  private static final long REASSERT_MS = 2_000;
 
   /** Null on a node that is not clustered. */
   private final ClusterManager clusterManager;

@@ -83,7 +83,7 @@ class RolesIT {
 
     JsonObject ready = new JsonObject(gateway.get("/health/ready"));
     assertThat(ready.getString("status")).isEqualTo("UP");
-    JsonArray nodes = Api.get(gateway, admin, "/v1/cluster").body().getJsonArray("nodes");
+    JsonArray nodes = Api.get(gateway, Api.token(gateway, "platform-operator"), "/v1/cluster").body().getJsonArray("nodes");
     Map<String, Boolean> roles = new TreeMap<>();
     nodes.forEach(n -> roles.put(String.join(",", ((JsonObject) n).getJsonArray("roles").getList()),
         ((JsonObject) n).getBoolean("self")));
