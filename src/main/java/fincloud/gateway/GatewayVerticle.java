@@ -6,33 +6,27 @@ import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.NodeIdentity;
-import fincloud.shared.NodeState;
 import fincloud.shared.PoolSettings;
+import fincloud.shared.Readiness;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP entry point: authenticates, authorizes, limits, validates and forwards each API request
- * to the service that owns it over the event bus, and serves the token endpoint, health, metrics
- * and the OpenAPI document. Deployed once per event loop; all instances share the port and the
+ * to the service that owns it over the event bus, and serves the token endpoint, status-only health
+ * and the OpenAPI document (metrics and detailed health are on the management listener). Deployed once per event loop; all instances share the port and the
  * node's guards (breakers, in-flight bound, rate limits).
  */
 public class GatewayVerticle extends VerticleBase {
@@ -155,17 +149,8 @@ public class GatewayVerticle extends VerticleBase {
     for (ApiRoute route : Routes.ALL) {
       authorized(router, route).handler(ctx -> api.handle(ctx, route));
     }
-    router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("status", "UP").encode()));
-    router.get("/health/ready").handler(ctx -> {
-      ctx.addHeadersEndHandler(v -> {
-        if (ctx.response().getStatusCode() == 503) {
-          ctx.response().putHeader("Retry-After", "1");
-        }
-      });
-      ctx.next();
-    }).handler(HealthCheckHandler.createWithHealthChecks(readiness()));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    // status only: checks' data and /metrics are on the node's management listener
+    Readiness.statusOnlyRoutes(router, Readiness.checks(vertx, pool, node.clustered()));
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi.yaml"));
     router.errorHandler(404, ctx -> HttpAnswers.problem(ctx, ErrorCode.NOT_FOUND, "no such route"));
@@ -206,31 +191,5 @@ public class GatewayVerticle extends VerticleBase {
     }
     HttpAnswers.send(ctx, BusReply.toAnswer(ctx.failure(), new RequestContext(
         HttpAnswers.requestId(ctx), null, null, Set.of(), null, null, null, 0L), "gateway"));
-  }
-
-  /**
-   * Ready when the node is not draining and the database answers as a primary (a standby answers
-   * but cannot take money); the circuit breakers are listed but never fail readiness (an open
-   * breaker is not a dead node).
-   */
-  private HealthChecks readiness() {
-    HealthChecks checks = HealthChecks.create(vertx);
-    checks.register("node", promise -> promise.complete(
-        NodeState.draining(vertx) ? Status.KO() : Status.OK()));
-    // listed, never failing: an open breaker has a fallback, the node still serves
-    checks.register("payments-breakers", promise -> promise.complete(Status.OK(new JsonObject(
-        NodeState.breakers(vertx, "payments")))));
-    checks.register("database", 2000, promise -> DatabasePool.writable(pool)
-        .onSuccess(rows -> promise.tryComplete(Status.OK()))
-        .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
-    checks.register("breakers", promise -> promise.complete(Status.OK(guards.calls().states())));
-    if (node.clustered()) {
-      checks.register("cluster", 2000, promise -> vertx.eventBus()
-          .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))
-          .onSuccess(reply -> promise.tryComplete(new Status().setOk(reply.body().getBoolean("up", false))
-              .setData(reply.body())))
-          .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
-    }
-    return checks;
   }
 }
