@@ -101,7 +101,8 @@ public class GatewayVerticle extends VerticleBase {
     RequestParser parser = new RequestParser(schemas);
     admission = new HeaderAdmission(verifier, guards, authFailures, failures);
     api = new ApiHandler(parser, new ServiceForwarder(guards.calls()), failures, guards.metrics());
-    auditStreams = new AuditStreams(vertx, parser, failures, guards.calls().policy().timeoutMs());
+    auditStreams = new AuditStreams(vertx, parser, failures, guards.calls().policy().timeoutMs(),
+        guards.auditStreams());
   }
 
   /** The routes this instance serves (for the test that holds them against openapi.yaml). */
@@ -145,7 +146,8 @@ public class GatewayVerticle extends VerticleBase {
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(8 * 1024))
         .handler(guards.inFlight()).handler(tokens::handle);
     authorized(router, Routes.AUDIT_EXPORT).handler(auditStreams::export);
-    authorized(router, Routes.AUDIT_STREAM).handler(auditStreams::follow);
+    // a live stream takes a stream slot (AuditStreamSlots), not a work slot: it lasts as long as its token
+    admitted(router, Routes.AUDIT_STREAM).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
       authorized(router, route).handler(ctx -> api.handle(ctx, route));
     }
@@ -176,12 +178,17 @@ public class GatewayVerticle extends VerticleBase {
    * reach them).
    */
   private Route authorized(Router router, ApiRoute endpoint) {
+    return admitted(router, endpoint).handler(guards.inFlight());
+  }
+
+  /** An API route's admission and body, without a work slot. */
+  private Route admitted(Router router, ApiRoute endpoint) {
     Route route = router.route(endpoint.method(), endpoint.path())
         .handler(new HeaderAuthorization(admission, endpoint));
     if (endpoint.readsBody()) {
       route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()));
     }
-    return route.handler(guards.inFlight());
+    return route;
   }
 
   private void unexpected(RoutingContext ctx) {
