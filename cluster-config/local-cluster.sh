@@ -10,7 +10,8 @@
 # Every wait is bounded. Settings (environment):
 #   FINCLOUD_JAR        the jar (default target/fincloud.jar; build: mvn -B -q clean package -DskipTests)
 #   LOCAL_CLUSTER_DIR   pid files, logs and data folders (default ./local-cluster)
-#   FIRST_HTTP_PORT     node i listens on FIRST_HTTP_PORT + i - 1 (default 8081)
+#   FIRST_HTTP_PORT     node i listens on FIRST_HTTP_PORT + i - 1 (default 8081); its management
+#                       listener (/metrics, detailed health) on that port + 1000
 #   PG_PORT             the PostgreSQL port (default 15432)
 #   CLUSTER_NAME        the Hazelcast cluster name (default fincloud-local)
 #   FINCLOUD_ROLES      roles of every node (default all); NODE<i>_ROLES for node i alone
@@ -35,6 +36,8 @@ alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 ready_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/health/ready" || true; }
+# Each check with its data (database, cluster, breakers): on the management listener, HTTP port + 1000.
+ready_details() { curl -s --max-time 2 "http://127.0.0.1:$(($1 + 1000))/health/ready" || true; }
 
 # wait_until SECONDS COMMAND...: polls COMMAND every half second, fails after SECONDS.
 wait_until() {
@@ -87,7 +90,7 @@ start_node() {
     FINCLOUD_DATA_DIR="$DIR/node$i" FINCLOUD_PG_URL="$(cat "$DIR/postgres/postgres.url")" FINCLOUD_ROLES=$roles \
     setsid nohup java $JAVA_OPTS -jar "$JAR" ${CONFIG_FILE:+--config "$CONFIG_FILE"} >>"$DIR/node$i.log" 2>&1 </dev/null &
   echo $! >"$DIR/node$i.pid"
-  echo "node$i: starting on http://127.0.0.1:$port with roles $roles (pid $!)"
+  echo "node$i: starting on http://127.0.0.1:$port (management :$((port + 1000))) with roles $roles (pid $!)"
 }
 
 start() {
@@ -124,7 +127,7 @@ status() {
     port=$((FIRST_HTTP_PORT + i - 1))
     if alive "$pidfile"; then
       echo "$name: running (pid $(cat "$pidfile")) http://127.0.0.1:$port ready=$(ready_code "$port")" \
-        "$(curl -s --max-time 2 "http://127.0.0.1:$port/health/ready" || true)"
+        "$(ready_details "$port")"
     else
       echo "$name: stopped"
     fi

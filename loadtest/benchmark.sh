@@ -185,11 +185,16 @@ if [[ -z "$PORT" ]]; then
 fi
 port_free "$PORT" || die "port $PORT is in use"
 URL="http://127.0.0.1:$PORT"
+# /metrics is on the node's management listener, not on the API port
+MANAGEMENT_PORT=18190
+while ! port_free "$MANAGEMENT_PORT" || [[ "$MANAGEMENT_PORT" == "$PORT" ]]; do MANAGEMENT_PORT=$((MANAGEMENT_PORT + 1)); done
+MANAGEMENT_URL="http://127.0.0.1:$MANAGEMENT_PORT"
 LOAD_AVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log "starting a node on $URL (mode $MODE)"
 # shellcheck disable=SC2086
 FINCLOUD_DATA_DIR="$WORK/data" FINCLOUD_HTTP_HOST=127.0.0.1 FINCLOUD_HTTP_PORT="$PORT" \
+  FINCLOUD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
   java $NODE_JAVA_OPTS -jar "$NODE_JAR" >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 for _ in $(seq 1 240); do
@@ -240,7 +245,7 @@ SAMPLER_PID=$!
 max_rss_mib() { # max_rss_mib FROM TO (epoch seconds)
   awk -v from="$1" -v to="$2" '$1 >= from && $1 <= to && $2 > max { max = $2 } END { printf "%.0f", max / 1024 }' "$WORK/rss.log"
 }
-metric() { curl -s "$URL/metrics" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'; }
+metric() { curl -s "$MANAGEMENT_URL/metrics" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'; }
 commits() { psql_node -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"; }
 kv() { # kv KEY LINE: the value of KEY=... in a line of key=value pairs
   tr ' ' '\n' <<<"$2" | awk -F= -v key="$1" '$1 == key { sub(/^[^=]*=/, ""); print; exit }'

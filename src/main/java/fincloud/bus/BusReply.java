@@ -37,7 +37,7 @@ public final class BusReply {
             StageTimes.take(caller.requestId(), service(message.address()), System.nanoTime() - started))));
   }
 
-  /** {@code fincloud.<service>.<operation>} -> service. */
+  /** {@code fincloud.<service>.<operation>} (or its node-local twin, {@code local.} before it) -> service. */
   public static String service(String address) {
     String[] parts = Addresses.clusterWide(address).split("\\.");
     return parts.length > 2 ? parts[1] : address;

@@ -13,6 +13,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,13 +41,15 @@ final class AuditStreams {
   private final RequestParser parser;
   private final FailureAnswers failures;
   private final long timeoutMs;
+  private final AuditStreamSlots slots;
 
   /** @param timeoutMs how long one slice of the chain may take */
-  AuditStreams(Vertx vertx, RequestParser parser, FailureAnswers failures, long timeoutMs) {
+  AuditStreams(Vertx vertx, RequestParser parser, FailureAnswers failures, long timeoutMs, AuditStreamSlots slots) {
     this.vertx = vertx;
     this.parser = parser;
     this.failures = failures;
     this.timeoutMs = timeoutMs;
+    this.slots = slots;
   }
 
   /** {@code GET /v1/audit/export?from=&to=&since=&until=&tenant=}: the records, one JSON per line. */
@@ -64,8 +67,24 @@ final class AuditStreams {
     });
   }
 
-  /** {@code GET /v1/audit/stream}: records as they are sealed, after {@code Last-Event-ID} or {@code ?after=}. */
+  /**
+   * {@code GET /v1/audit/stream}: records as they are sealed, after {@code Last-Event-ID} or
+   * {@code ?after=}, until the token expires (the client reconnects with a new one and its last id).
+   */
   void follow(RoutingContext ctx) {
+    TokenVerifier.Identity identity = HeaderAdmission.identity(ctx);
+    try {
+      slots.take(identity.clientId());
+    } catch (ServiceException refusal) {
+      HttpAnswers.send(ctx, refusal.toAnswer(HttpAnswers.requestId(ctx)));
+      return;
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    ctx.addEndHandler(ended -> {
+      if (released.compareAndSet(false, true)) {
+        slots.release(identity.clientId());
+      }
+    });
     parser.parse(ctx, Routes.AUDIT_STREAM)
         .onFailure(refused -> HttpAnswers.send(ctx, failures.answer(ctx, refused)))
         .onSuccess(admitted -> follow(ctx, admitted));
@@ -89,7 +108,8 @@ final class AuditStreams {
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no")
           .write(": audit chain " + page.getString("tenant") + "\n\n");
-      new Follower(ctx, admitted, page.getString("tenant"), after == null ? page.getLong("head") : after).start(page);
+      new Follower(ctx, admitted, page.getString("tenant"), after == null ? page.getLong("head") : after)
+          .start(page, HeaderAdmission.identity(ctx).expiresAtMillis());
     });
   }
 
@@ -183,6 +203,7 @@ final class AuditStreams {
     private boolean closed;
     private MessageConsumer<JsonObject> sealed;
     private long keepAlive = -1;
+    private long tokenExpiry = -1;
 
     Follower(RoutingContext ctx, ServiceRequest admitted, String tenant, long lastSent) {
       this.ctx = ctx;
@@ -192,8 +213,15 @@ final class AuditStreams {
       this.lastSent = lastSent;
     }
 
-    void start(JsonObject firstPage) {
+    /** @param expiresAtMillis the token's exp: the stream ends then, as a request with it would be refused */
+    void start(JsonObject firstPage, long expiresAtMillis) {
       response.closeHandler(gone -> close());
+      tokenExpiry = vertx.setTimer(Math.max(1, expiresAtMillis - System.currentTimeMillis()), expired -> {
+        close();
+        if (!response.ended() && !response.closed()) {
+          response.end();
+        }
+      });
       response.exceptionHandler(failed -> close());
       if (ctx.request().connection() != null) {
         // the server is shutting down: end the stream so that the shutdown need not wait for it
@@ -274,6 +302,7 @@ final class AuditStreams {
       }
       closed = true;
       vertx.cancelTimer(keepAlive);
+      vertx.cancelTimer(tokenExpiry);
       if (sealed != null) {
         sealed.unregister();
       }

@@ -13,7 +13,7 @@ import io.vertx.core.shareddata.Shareable;
  * the node find them.
  */
 record GatewayGuards(ServiceCalls calls, InFlightLimit inFlight, BodyBudget bodies, ClientRateLimits rateLimits,
-    GatewayMetrics metrics) implements Shareable {
+    GatewayMetrics metrics, AuditStreamSlots auditStreams) implements Shareable {
 
   private static final String MAP = "fincloud.gateway";
 
@@ -34,6 +34,6 @@ record GatewayGuards(ServiceCalls calls, InFlightLimit inFlight, BodyBudget bodi
     BodyBudget bodies = new BodyBudget(settings.bodyBudget());
     metrics.bodyBytes(bodies);
     return new GatewayGuards(calls, new InFlightLimit(settings.maxInFlight(), metrics), bodies,
-        new ClientRateLimits(settings.rateLimits()), metrics);
+        new ClientRateLimits(settings.rateLimits()), metrics, new AuditStreamSlots(settings.auditStreams()));
   }
 }

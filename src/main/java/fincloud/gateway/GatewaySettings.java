@@ -28,7 +28,12 @@ import java.util.Set;
  */
 public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long idleTimeoutSeconds,
     long requestReadTimeoutMs, CallPolicy calls, BodyBudgetBytes bodyBudget, RateLimits rateLimits,
-    TokenLimits tokenLimits, Tokens tokens, Jwks jwks, Tls tls, List<ClientRegistry.Client> clients, Integer instances) {
+    TokenLimits tokenLimits, Tokens tokens, Jwks jwks, Tls tls, List<ClientRegistry.Client> clients, Integer instances,
+    AuditStreamLimits auditStreams) {
+
+  /** {@code gateway.auditStreams}: live audit streams open at once by one client, and on the node. */
+  public record AuditStreamLimits(int perClient, int perNode) {
+  }
 
   /** {@code gateway.bodyBudget}: request-body bytes held at once by the node, and by one client. */
   public record BodyBudgetBytes(long nodeBytes, long clientBytes) {
@@ -108,7 +113,14 @@ public record GatewaySettings(RequestDeadline deadline, int maxInFlight, long id
         jwks(root, gateway.section("jwks"), tokens),
         tls(gateway.optionalSection("tls")),
         clients(root),
-        gateway.optionalInteger("instances", 1, 1_024));
+        gateway.optionalInteger("instances", 1, 1_024),
+        auditStreams(gateway.section("auditStreams")));
+  }
+
+  /** A client's limit is within the node's. */
+  private static AuditStreamLimits auditStreams(ConfigSection streams) {
+    int perNode = streams.integer("perNode", 1, 100_000);
+    return new AuditStreamLimits(streams.integer("perClient", 1, perNode), perNode);
   }
 
   /** The node's budget holds at least one client's, which holds at least the largest body a route takes. */

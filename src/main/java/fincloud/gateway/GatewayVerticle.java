@@ -6,33 +6,27 @@ import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.NodeIdentity;
-import fincloud.shared.NodeState;
 import fincloud.shared.PoolSettings;
+import fincloud.shared.Readiness;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP entry point: authenticates, authorizes, limits, validates and forwards each API request
- * to the service that owns it over the event bus, and serves the token endpoint, health, metrics
- * and the OpenAPI document. Deployed once per event loop; all instances share the port and the
+ * to the service that owns it over the event bus, and serves the token endpoint, status-only health
+ * and the OpenAPI document (metrics and detailed health are on the management listener). Deployed once per event loop; all instances share the port and the
  * node's guards (breakers, in-flight bound, rate limits).
  */
 public class GatewayVerticle extends VerticleBase {
@@ -108,7 +102,8 @@ public class GatewayVerticle extends VerticleBase {
     RequestParser parser = new RequestParser(schemas);
     admission = new HeaderAdmission(verifier, guards, authFailures, failures);
     api = new ApiHandler(parser, new ServiceForwarder(guards.calls()), failures, guards.metrics());
-    auditStreams = new AuditStreams(vertx, parser, failures, guards.calls().policy().timeoutMs());
+    auditStreams = new AuditStreams(vertx, parser, failures, guards.calls().policy().timeoutMs(),
+        guards.auditStreams());
   }
 
   /** The routes this instance serves (for the test that holds them against openapi.yaml). */
@@ -152,21 +147,13 @@ public class GatewayVerticle extends VerticleBase {
     router.post("/oauth/token").handler(BodyHandler.create(false).setBodyLimit(8 * 1024))
         .handler(guards.inFlight()).handler(tokens::handle);
     authorized(router, Routes.AUDIT_EXPORT).handler(auditStreams::export);
-    authorized(router, Routes.AUDIT_STREAM).handler(auditStreams::follow);
+    // a live stream takes a stream slot (AuditStreamSlots), not a work slot: it lasts as long as its token
+    admitted(router, Routes.AUDIT_STREAM).handler(auditStreams::follow);
     for (ApiRoute route : Routes.ALL) {
       authorized(router, route).handler(ctx -> api.handle(ctx, route));
     }
-    router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("status", "UP").encode()));
-    router.get("/health/ready").handler(ctx -> {
-      ctx.addHeadersEndHandler(v -> {
-        if (ctx.response().getStatusCode() == 503) {
-          ctx.response().putHeader("Retry-After", "1");
-        }
-      });
-      ctx.next();
-    }).handler(HealthCheckHandler.createWithHealthChecks(readiness()));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    // status only: checks' data and /metrics are on the node's management listener
+    Readiness.statusOnlyRoutes(router, Readiness.checks(vertx, pool, node.clustered()));
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .sendFile("openapi.yaml"));
     router.errorHandler(404, ctx -> HttpAnswers.problem(ctx, ErrorCode.NOT_FOUND, "no such route"));
@@ -192,12 +179,17 @@ public class GatewayVerticle extends VerticleBase {
    * reach them).
    */
   private Route authorized(Router router, ApiRoute endpoint) {
+    return admitted(router, endpoint).handler(guards.inFlight());
+  }
+
+  /** An API route's admission and body, without a work slot. */
+  private Route admitted(Router router, ApiRoute endpoint) {
     Route route = router.route(endpoint.method(), endpoint.path())
         .handler(new HeaderAuthorization(admission, endpoint));
     if (endpoint.readsBody()) {
       route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()));
     }
-    return route.handler(guards.inFlight());
+    return route;
   }
 
   private void unexpected(RoutingContext ctx) {
@@ -207,31 +199,5 @@ public class GatewayVerticle extends VerticleBase {
     }
     HttpAnswers.send(ctx, BusReply.toAnswer(ctx.failure(), new RequestContext(
         HttpAnswers.requestId(ctx), null, null, Set.of(), null, null, null, 0L), "gateway"));
-  }
-
-  /**
-   * Ready when the node is not draining and the database answers as a primary (a standby answers
-   * but cannot take money); the circuit breakers are listed but never fail readiness (an open
-   * breaker is not a dead node).
-   */
-  private HealthChecks readiness() {
-    HealthChecks checks = HealthChecks.create(vertx);
-    checks.register("node", promise -> promise.complete(
-        NodeState.draining(vertx) ? Status.KO() : Status.OK()));
-    // listed, never failing: an open breaker has a fallback, the node still serves
-    checks.register("payments-breakers", promise -> promise.complete(Status.OK(new JsonObject(
-        NodeState.breakers(vertx, "payments")))));
-    checks.register("database", 2000, promise -> DatabasePool.writable(pool)
-        .onSuccess(rows -> promise.tryComplete(Status.OK()))
-        .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("reason", failure.getMessage())))));
-    checks.register("breakers", promise -> promise.complete(Status.OK(guards.calls().states())));
-    if (node.clustered()) {
-      checks.register("cluster", 2000, promise -> vertx.eventBus()
-          .<JsonObject>request(Addresses.CLUSTER_HEALTH, null, new DeliveryOptions().setSendTimeout(2000))
-          .onSuccess(reply -> promise.tryComplete(new Status().setOk(reply.body().getBoolean("up", false))
-              .setData(reply.body())))
-          .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", failure.getMessage())))));
-    }
-    return checks;
   }
 }

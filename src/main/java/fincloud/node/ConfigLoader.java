@@ -20,6 +20,7 @@ import java.util.List;
 public final class ConfigLoader {
   static final JsonArray ENV_KEYS = new JsonArray()
       .add("FINCLOUD_HTTP_HOST").add("FINCLOUD_HTTP_PORT").add("FINCLOUD_DATA_DIR")
+      .add("FINCLOUD_MANAGEMENT_HOST").add("FINCLOUD_MANAGEMENT_PORT")
       .add("FINCLOUD_PG_URL").add("FINCLOUD_PG_MIGRATION_URL").add("FINCLOUD_ROLES").add("FINCLOUD_CLUSTER")
       .add("FINCLOUD_CLUSTER_CONFIG").add("FINCLOUD_TOKEN_ISSUER").add("FINCLOUD_TOKEN_AUDIENCE")
       .add("FINCLOUD_TOKEN_TTL_SECONDS").add("FINCLOUD_JWKS_URL").add("FINCLOUD_REQUEST_TIMEOUT_MS")

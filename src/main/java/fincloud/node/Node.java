@@ -36,12 +36,15 @@ public final class Node {
   private final Map<String, String> deployments = new LinkedHashMap<>();
   /** What "now" is for the ledger: the system's, or a test's that it moves forward. */
   private final Clock clock;
+  /** The management listener: {@code /metrics} and detailed health, on every node. */
+  private final ManagementVerticle management;
 
   private Node(Vertx vertx, NodeConfig config, String pgUrl, Clock clock) {
     this.vertx = vertx;
     this.config = config;
     this.database = config.database().at(pgUrl);
     this.clock = clock;
+    this.management = new ManagementVerticle(config.identity(), database);
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
@@ -63,13 +66,15 @@ public final class Node {
     DeploymentOptions once = new DeploymentOptions();
     Future<Void> chain = CallerKeyAgreement.install(vertx, config)
         .compose(installed -> node.deployAs("cluster membership",
-            () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once)));
+            () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once)))
+        // before the roles, so undeployed after them: health says "draining" while they stop
+        .compose(done -> node.deployAs("management listener", () -> vertx.deployVerticle(node.management, once)));
     for (String role : deploymentOrder(config)) {
       chain = chain.compose(done -> node.deploy(role));
     }
     if (!config.roles().contains("gateway")) {
-      // No API on this node, but probes and scrapers still find health and metrics on its port.
-      chain = chain.compose(done -> node.deployAs("health and metrics",
+      // No API on this node, but probes still find status-only health on its HTTP port.
+      chain = chain.compose(done -> node.deployAs("health",
           () -> vertx.deployVerticle(new OperationsVerticle(config.identity(), node.database), once)));
     }
     return chain.map(done -> node);
@@ -81,6 +86,11 @@ public final class Node {
       LOG.info("{} deployed", what);
       return null;
     });
+  }
+
+  /** The port of the management listener ({@code /metrics}, detailed health), once deployed. */
+  public int managementPort() {
+    return management.port();
   }
 
   /** Deploys one role that is not running on this node (e.g. again, after {@link #undeploy}). */

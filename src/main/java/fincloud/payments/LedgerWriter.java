@@ -154,7 +154,10 @@ public final class LedgerWriter {
   private Future<Void> commit(List<Waiting> group) {
     List<LedgerCommand> commands = group.stream().map(Waiting::command).toList();
     long started = System.nanoTime();
-    return pool.withTransaction(tx -> decideAndWrite(tx, commands))
+    // Set once every statement of the group has succeeded: what fails after that failed at or
+    // after COMMIT, and the database may have applied the group.
+    boolean[] committing = {false};
+    return pool.withTransaction(tx -> decideAndWrite(tx, commands).onSuccess(answers -> committing[0] = true))
         .onSuccess(answers -> {
           long now = System.nanoTime();
           for (int i = 0; i < group.size(); i++) {
@@ -164,7 +167,13 @@ public final class LedgerWriter {
             w.answer().complete(answers.get(i));
           }
         })
-        .onFailure(failure -> retryOrFail(group, failure))
+        .onFailure(failure -> {
+          if (committing[0]) {
+            outcomeUnknown(group, failure);
+          } else {
+            retryOrFail(group, failure);
+          }
+        })
         .mapEmpty();
   }
 
@@ -212,7 +221,7 @@ public final class LedgerWriter {
    * A group that the database refused (a constraint, say), or whose decisions broke a ledger
    * invariant, is split so that one bad command cannot fail its neighbours; a lost connection
    * fails the group, unacknowledged and safe to retry. A command that fails alone is answered 503:
-   * nothing of it was applied.
+   * nothing of it was applied. Only for failures before COMMIT: see {@link #outcomeUnknown}.
    */
   private void retryOrFail(List<Waiting> group, Throwable failure) {
     if (group.size() > 1 && (failure instanceof PgException || failure instanceof BrokenInvariant)) {
@@ -229,6 +238,19 @@ public final class LedgerWriter {
     ServiceException unavailable = new ServiceException(ErrorCode.UNAVAILABLE,
         "the ledger could not commit; nothing was applied, retry with the same Idempotency-Key");
     group.forEach(w -> w.answer().fail(unavailable));
+  }
+
+  /**
+   * The group's statements succeeded and its COMMIT failed (the connection closed while
+   * committing, say): the database may have applied it or not, and only a retry with the same
+   * Idempotency-Key can tell (it answers the stored outcome, or decides afresh). Never retried here:
+   * a command without a key (a settlement, an expiry) must not be applied twice.
+   */
+  private void outcomeUnknown(List<Waiting> group, Throwable failure) {
+    LOG.error("a ledger group of {} failed while committing; its outcome is not known", group.size(), failure);
+    ServiceException unknown = new ServiceException(ErrorCode.UNAVAILABLE,
+        "the outcome is not known yet: retry with the same Idempotency-Key");
+    group.forEach(w -> w.answer().fail(unknown));
   }
 
   private void checkDrained() {

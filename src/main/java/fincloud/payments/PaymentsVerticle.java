@@ -5,6 +5,7 @@ import fincloud.bus.VelocitySlot;
 import fincloud.idempotency.IdempotencyRecords.Key;
 import fincloud.idempotency.IdempotencyRecords.Stored;
 import fincloud.idempotency.IdempotencyRecords;
+import fincloud.idempotency.IdempotencyRetention;
 import fincloud.outbox.AuditOutbox;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.payments.LedgerCommand.Expire;
@@ -52,6 +53,8 @@ public class PaymentsVerticle extends VerticleBase {
   private final Set<Key> arriving = new HashSet<>();
   private boolean sweeping;
   private long sweepTimer;
+  private boolean purging;
+  private long purgeTimer;
   private ServiceConsumers consumers;
   private final Clock clock;
 
@@ -73,6 +76,7 @@ public class PaymentsVerticle extends VerticleBase {
     risk = new RiskClient(vertx, riskCalls);
     consumers = new ServiceConsumers(vertx);
     sweepTimer = vertx.setPeriodic(ledger.expiryIntervalMs(), id -> sweepExpiredHolds());
+    purgeTimer = vertx.setPeriodic(ledger.idempotencyPurgeIntervalMs(), id -> purgeIdempotencyRecords());
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
             create(caller, List.of(TransferItem.from(request.getJsonObject("body"))), false)),
@@ -92,6 +96,7 @@ public class PaymentsVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(purgeTimer);
     return consumers.stopAndDrain().transform(drained -> writer.close())
         .andThen(closed -> risk.close()).andThen(closed -> metrics.unwatch());
   }
@@ -175,6 +180,22 @@ public class PaymentsVerticle extends VerticleBase {
     Rejection rejection = Rejections.of(caller, items, batch, Rejections.byFallback(declined));
     return pool.withTransaction(tx -> IdempotencyRecords.refuseUnkept(tx, caller, () ->
         AuditOutbox.write(tx, List.of(rejection.audit())).map(audited -> rejection.answer())));
+  }
+
+  /** One bounded round of the idempotency retention; a round still running is not overlapped. */
+  private void purgeIdempotencyRecords() {
+    if (purging) {
+      return;
+    }
+    purging = true;
+    pool.withTransaction(tx -> IdempotencyRetention.purge(tx, ledger.idempotencyRetentionDays()))
+        .onSuccess(purged -> {
+          if (purged > 0) {
+            LOG.info("purged {} idempotency records and fences past their retention", purged);
+          }
+        })
+        .onFailure(failure -> LOG.warn("idempotency purge failed: {}", failure.getMessage()))
+        .onComplete(done -> purging = false);
   }
 
   /** Voids holds past their expiry; every node sweeps, the ledger's row locks make each void happen once. */

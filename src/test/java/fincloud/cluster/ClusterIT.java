@@ -95,7 +95,7 @@ class ClusterIT {
       assertThat(node.getString("joinedAt")).isNotBlank();
     });
     assertThat(Api.get(node1, teller, "/v1/cluster").status()).isEqualTo(403);
-    JsonObject ready = new JsonObject(node3.get("/health/ready"));
+    JsonObject ready = new JsonObject(node3.management("/health/ready"));
     assertThat(ready.getString("status")).isEqualTo("UP");
     assertThat(ready.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id"))).contains("cluster", "database");
   }
@@ -232,7 +232,7 @@ class ClusterIT {
 
   /** How many ledger groups this node's writer has committed (from its /metrics). */
   private static long ledgerGroups(NodeProcess node) {
-    for (String line : node.get("/metrics").split("\n")) {
+    for (String line : node.management("/metrics").split("\n")) {
       if (line.startsWith("fincloud_ledger_group_size_count")) {
         return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }

@@ -177,7 +177,7 @@ class NodeKillFaultIT {
   /** How many ledger groups this node's writer has committed (from its /metrics). */
   private static long ledgerGroups(NodeProcess node) {
     try {
-      for (String line : node.get("/metrics").split("\n")) {
+      for (String line : node.management("/metrics").split("\n")) {
         if (line.startsWith("fincloud_ledger_group_size_count")) {
           return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }

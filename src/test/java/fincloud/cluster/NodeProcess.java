@@ -112,9 +112,18 @@ final class NodeProcess {
     }
   }
 
+  /** {@code /metrics} and detailed health: on the node's management listener (HTTP port + 1000). */
+  String management(String path) {
+    return get(URI.create("http://127.0.0.1:" + (httpPort + 1000) + path));
+  }
+
   String get(String path) {
+    return get(uri(path));
+  }
+
+  private String get(URI uri) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET().build(),
+      return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException e) {
       throw new IllegalStateException(e);

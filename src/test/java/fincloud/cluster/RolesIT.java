@@ -120,7 +120,7 @@ class RolesIT {
   }
 
   private static long ledgerGroups(NodeProcess node) {
-    for (String line : node.get("/metrics").split("\n")) {
+    for (String line : node.management("/metrics").split("\n")) {
       if (line.startsWith("fincloud_ledger_group_size_count")) {
         return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }

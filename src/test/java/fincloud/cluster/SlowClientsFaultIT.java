@@ -215,7 +215,7 @@ class SlowClientsFaultIT {
   /** A gauge's value from the node's /metrics, as text. */
   static String gauge(NodeProcess node, String name) {
     try {
-      for (String line : node.get("/metrics").split("\n")) {
+      for (String line : node.management("/metrics").split("\n")) {
         if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
           return line.substring(line.lastIndexOf(' ') + 1);
         }

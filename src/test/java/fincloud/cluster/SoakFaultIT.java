@@ -194,7 +194,7 @@ class SoakFaultIT {
   static double metric(NodeProcess node, String name) {
     try {
       double sum = 0;
-      for (String line : node.get("/metrics").split("\n")) {
+      for (String line : node.management("/metrics").split("\n")) {
         if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
           sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }

@@ -66,7 +66,7 @@ class CircuitBreakerTest {
     assertThat(ready.getString("status")).isEqualTo("UP");
     assertThat(breakers(ready).getString("accounts")).isIn("OPEN", "HALF_OPEN");
     assertThat(breakers(ready).getString("payments")).isEqualTo("CLOSED");
-    assertThat(http.web().get("/metrics").send().await().bodyAsString())
+    assertThat(node.management().web().get("/metrics").send().await().bodyAsString())
         .containsPattern("fincloud_gateway_breaker_state\\{service=\"accounts\"} [12]\\.0")
         .contains("fincloud_gateway_breaker_state{service=\"payments\"} 0.0")
         .containsPattern("fincloud_gateway_breaker_rejected_total\\{service=\"accounts\"} [1-9]");
@@ -85,7 +85,8 @@ class CircuitBreakerTest {
   }
 
   private static JsonObject ready() {
-    HttpResponse<Buffer> response = http.web().get("/health/ready").send().await();
+    // the checks' data is on the management listener
+    HttpResponse<Buffer> response = node.management().web().get("/health/ready").send().await();
     assertThat(response.statusCode()).isEqualTo(200);
     return response.bodyAsJsonObject();
   }

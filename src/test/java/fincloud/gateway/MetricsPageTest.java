@@ -56,7 +56,7 @@ class MetricsPageTest {
       auditReads();
       mistakes();
     }
-    page = http.web().get("/metrics").send().await().bodyAsString();
+    page = node.management().web().get("/metrics").send().await().bodyAsString();
   }
 
   @AfterAll

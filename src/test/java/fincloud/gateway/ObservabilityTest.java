@@ -68,7 +68,7 @@ class ObservabilityTest {
     http.get("globex-teller", "/v1/accounts");
     assertThat(http.get("globex-teller", "/v1/accounts").statusCode()).isEqualTo(429);
 
-    String metrics = http.web().get("/metrics").send().await().bodyAsString();
+    String metrics = node.management().web().get("/metrics").send().await().bodyAsString();
     assertThat(metrics)
         .contains("vertx_http_server_requests_total{code=\"201\",method=\"POST\",route=\"/v1/transfers\"")
         .contains("vertx_eventbus_processed_total{address=\"fincloud.payments.create\"")
@@ -90,7 +90,7 @@ class ObservabilityTest {
     assertThat(http.transfer("acme-teller", debit, credit, 7, "EUR").statusCode()).isEqualTo(201);
     http.get("globex-teller", "/v1/accounts");
     http.get("globex-teller", "/v1/accounts");
-    String metrics = http.web().get("/metrics").send().await().bodyAsString();
+    String metrics = node.management().web().get("/metrics").send().await().bodyAsString();
     String dashboard = Files.readString(Path.of("ops/grafana-dashboard.json"));
     Matcher names = Pattern.compile("\\b((?:fincloud|vertx|jvm)_[a-z_]+)").matcher(dashboard);
     Set<String> asked = new TreeSet<>();

@@ -18,10 +18,14 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Health, metrics and the OpenAPI document: served on the API's port, without a token. */
+/**
+ * Health and the OpenAPI document on the API's port, metrics and detailed health on the
+ * management listener: all without a token.
+ */
 @ExtendWith(NodeExtension.class)
 class OperationalRoutesTest {
   static TestClient http;
+  static TestNode node;
 
   /** With metrics on, as the node's launcher builds its Vert.x. */
   @OwnNode
@@ -44,14 +48,16 @@ class OperationalRoutesTest {
     HttpResponse<Buffer> ready = get("/health/ready");
     assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
     assertThat(ready.bodyAsJsonObject().getString("status")).isEqualTo("UP");
-    assertThat(ready.bodyAsString()).contains("database");
+    HttpResponse<Buffer> detailed = node.management().web().get("/health/ready").send().await();
+    assertThat(detailed.statusCode()).as(detailed.bodyAsString()).isEqualTo(200);
+    assertThat(detailed.bodyAsString()).contains("database");
   }
 
   @Test
   void metricsArePrometheusTextIncludingTheLedgersGroups() {
     String account = Funds.fundedAccount(http, "acme-teller", "EUR", 100);
     assertThat(account).isNotNull();
-    HttpResponse<Buffer> metrics = get("/metrics");
+    HttpResponse<Buffer> metrics = node.management().web().get("/metrics").send().await();
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.getHeader("Content-Type")).startsWith("text/plain");
     assertThat(metrics.bodyAsString()).contains("# TYPE").contains("fincloud_ledger_group_size");

@@ -44,6 +44,7 @@ class OverloadTest {
   @BeforeAll
   static void prepare(Vertx vertx) {
     vertx.eventBus().addInboundInterceptor(delivery -> {
+      // a call goes to the node-local twin first (local.<address>)
       if (holding && Addresses.clusterWide(delivery.message().address()).equals(Addresses.ACCOUNTS_GET)) {
         held.add(delivery);
       } else {

@@ -295,7 +295,8 @@ class RouteFuzzTest {
     expect(wrong, post("/v1/accounts/" + account + "/unfreeze", auth, "{}").header("Expect", "x"), 400, "VALIDATION_FAILED");
     expect(wrong, RawHttp.Request.of("GET", "/v1/accounts/" + account).header("Authorization", auth)
         .header("Upgrade", "h2c").header("Connection", "Upgrade"), 200, null);
-    expect(wrong, RawHttp.Request.of("GET", "/metrics"), 200, null);
+    // /metrics is on the management listener only: the API port does not serve it
+    expect(wrong, RawHttp.Request.of("GET", "/metrics"), 404, "NOT_FOUND");
     // A form or multipart body was dropped and the request done without it: a partial post became a whole one.
     JsonObject hold = HostileNode.created(node.http.post(HostileNode.ACME_TELLER, "/v1/transfers",
         HostileNode.transfer(account, node.acmeUsd.get(1), 50, "USD").put("mode", "PENDING"), HostileNode.key()));

@@ -70,7 +70,7 @@ class RiskFallbackTest {
   }
 
   private static double metric(Pattern pattern) {
-    String metrics = http.get(null, "/metrics").bodyAsString();
+    String metrics = node.management().get(null, "/metrics").bodyAsString();
     Matcher matcher = pattern.matcher(metrics);
     return matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
   }
@@ -105,7 +105,7 @@ class RiskFallbackTest {
       assertThat(state).as("breaker state in /metrics").isEqualTo(2.0);
       assertThat(metric(DECLINES)).isGreaterThanOrEqualTo(3.0);
       // readiness lists the open breaker without failing: the node still answers, by its fallback
-      HttpResponse<Buffer> ready = http.get(null, "/health/ready");
+      HttpResponse<Buffer> ready = node.management().get(null, "/health/ready");
       assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
       assertThat(ready.bodyAsString()).contains("\"risk\":\"OPEN\"");
 

@@ -24,6 +24,7 @@ public final class TestNode {
   /** Whether {@link #stop()} closes the Vert.x too: the node was given one of its own. */
   private final boolean ownsVertx;
   private final Path dataDir;
+  private TestClient management;
 
   private TestNode(Vertx vertx, Node node, int port, String pgUrl, boolean ownsVertx, Path dataDir) {
     this.vertx = vertx;
@@ -73,6 +74,8 @@ public final class TestNode {
             .put("perAddress", new JsonObject().put("limit", 1_000_000).put("periodMs", 1000)))), true)
         .mergeIn(overrides, true)
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
+    // a free port of its own: HTTP port + 1000 may be taken on a machine running many tests
+    json.put("FINCLOUD_MANAGEMENT_PORT", overrides.getValue("FINCLOUD_MANAGEMENT_PORT", 0));
     NodeConfig config = new NodeConfig(json);
     Node node = Node.deploy(vertx, config, pgUrl, null, clock).await();
     return new TestNode(vertx, node, port, pgUrl, ownsVertx, config.identity().dataDir());
@@ -80,6 +83,18 @@ public final class TestNode {
 
   public TestClient client() {
     return new TestClient(vertx, port);
+  }
+
+  /** A client of the node's management listener: {@code /metrics} and detailed health. */
+  public synchronized TestClient management() {
+    if (management == null) {
+      management = new TestClient(vertx, node.managementPort());
+    }
+    return management;
+  }
+
+  public int managementPort() {
+    return node.managementPort();
   }
 
   public Vertx vertx() {
@@ -110,6 +125,12 @@ public final class TestNode {
   }
 
   public void stop() {
+    synchronized (this) {
+      if (management != null) {
+        management.close();
+        management = null;
+      }
+    }
     node.stop().await();
     if (ownsVertx) {
       vertx.close().await();
