@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * their keys took effect at most once, the trial balance zero throughout, no 500, the node never
  * restarted; the report gives the time from the kill to the first acknowledged transfer.
  * Needs the Debian packages of {@code cluster-config/pg-failover.sh}.
- * Report: {@code loadtest/results/<date>-faults-postgres-failover.md}.
+ * Report: under {@code loadtest/results/}, named after the date and the run (not run yet: docs/reports.md).
  */
 class PostgresFailoverFaultIT {
   private static final Duration BOOT = Duration.ofSeconds(120);
