@@ -37,14 +37,14 @@ public final class Node {
   /** What "now" is for the ledger: the system's, or a test's that it moves forward. */
   private final Clock clock;
   /** The management listener: {@code /metrics} and detailed health, on every node. */
-  private final ManagementVerticle management;
+  private final HealthListener management;
 
   private Node(Vertx vertx, NodeConfig config, String pgUrl, Clock clock) {
     this.vertx = vertx;
     this.config = config;
     this.database = config.database().at(pgUrl);
     this.clock = clock;
-    this.management = new ManagementVerticle(config.identity(), database);
+    this.management = HealthListener.management(config.identity(), database);
   }
 
   public static Future<Node> deploy(Vertx vertx, NodeConfig config, String pgUrl) {
@@ -75,7 +75,7 @@ public final class Node {
     if (!config.roles().contains("gateway")) {
       // No API on this node, but probes still find status-only health on its HTTP port.
       chain = chain.compose(done -> node.deployAs("health",
-          () -> vertx.deployVerticle(new OperationsVerticle(config.identity(), node.database), once)));
+          () -> vertx.deployVerticle(HealthListener.statusOnly(config.identity(), node.database), once)));
     }
     return chain.map(done -> node);
   }
