@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * This node's entry in the cluster's list of nodes: it puts its id, roles and start time into a
@@ -27,6 +28,12 @@ final class ClusterVerticle extends VerticleBase {
   static final String NODES_MAP = "fincloud.cluster.nodes";
   private static final long STALE_SECONDS = 60;
   private static final long REASSERT_MS = 2_000;
+  /**
+   * How long the node list waits for the map. While a member is frozen, reads of the partitions it
+   * owns block until the heartbeat timeout drops it: the list then comes from the last read, so
+   * that {@code GET /v1/cluster} shows membership as the cluster manager sees it now.
+   */
+  private static final long MAP_READ_LIMIT_MS = 1_000;
 
   /** Null on a node that is not clustered. */
   private final ClusterManager clusterManager;
@@ -34,6 +41,8 @@ final class ClusterVerticle extends VerticleBase {
   private String nodeId;
   private AsyncMap<String, String> nodes;
   private long reassert = -1;
+  /** The map's entries at its last answer: the node list when the map is slow to answer. */
+  private Map<String, String> lastRead = Map.of();
 
   ClusterVerticle(ClusterManager clusterManager, Set<String> roles) {
     this.clusterManager = clusterManager;
@@ -69,26 +78,46 @@ final class ClusterVerticle extends VerticleBase {
 
   /** The nodes that are members now, oldest first; {@code self} marks this one. */
   private Future<JsonObject> list() {
-    Set<String> members = clusterManager == null ? Set.of(nodeId) : Set.copyOf(clusterManager.getNodes());
-    return nodes.entries().map(entries -> {
-      JsonArray listed = new JsonArray();
-      entries.entrySet().stream()
-          .filter(entry -> members.contains(entry.getKey()))
-          .map(Map.Entry::getValue)
-          .map(JsonObject::new)
-          .sorted(Comparator.comparing((JsonObject node) -> node.getString("joinedAt"))
-              .thenComparing(node -> node.getString("nodeId")))
-          .forEach(node -> listed.add(node.put("self", node.getString("nodeId").equals(nodeId))));
-      // Entries of nodes that died (kill -9) stay behind: forget them here, once they are old
-      // enough that the member list cannot merely be lagging behind a node that just joined.
-      String staleBefore = Timestamps.format(Timestamps.now().minusSeconds(STALE_SECONDS));
-      entries.forEach((id, node) -> {
-        if (!members.contains(id) && new JsonObject(node).getString("joinedAt").compareTo(staleBefore) < 0) {
-          nodes.remove(id);
-        }
-      });
-      return new JsonObject().put("clustered", clusterManager != null).put("nodes", listed);
+    return nodes.entries()
+        .timeout(MAP_READ_LIMIT_MS, TimeUnit.MILLISECONDS)
+        .onSuccess(entries -> {
+          lastRead = Map.copyOf(entries);
+          forgetTheDead(entries);
+        })
+        .otherwise(slow -> lastRead)
+        .map(this::listed);
+  }
+
+  /** Membership is read after the map answered, so that a slow read cannot list a dropped node. */
+  private JsonObject listed(Map<String, String> entries) {
+    Set<String> members = members();
+    JsonArray listed = new JsonArray();
+    entries.entrySet().stream()
+        .filter(entry -> members.contains(entry.getKey()))
+        .map(Map.Entry::getValue)
+        .map(JsonObject::new)
+        .sorted(Comparator.comparing((JsonObject node) -> node.getString("joinedAt"))
+            .thenComparing(node -> node.getString("nodeId")))
+        .forEach(node -> listed.add(node.put("self", node.getString("nodeId").equals(nodeId))));
+    return new JsonObject().put("clustered", clusterManager != null).put("nodes", listed);
+  }
+
+  /**
+   * Entries of nodes that died (kill -9) stay behind: forget them, once they are old enough that
+   * the member list cannot merely be lagging behind a node that just joined.
+   */
+  private void forgetTheDead(Map<String, String> entries) {
+    Set<String> members = members();
+    String staleBefore = Timestamps.format(Timestamps.now().minusSeconds(STALE_SECONDS));
+    entries.forEach((id, node) -> {
+      if (!members.contains(id) && new JsonObject(node).getString("joinedAt").compareTo(staleBefore) < 0) {
+        nodes.remove(id);
+      }
     });
+  }
+
+  private Set<String> members() {
+    return clusterManager == null ? Set.of(nodeId) : Set.copyOf(clusterManager.getNodes());
   }
 
   /** {@code {"up":bool,"members":n}}: up while the cluster manager is active and lists this node. */
