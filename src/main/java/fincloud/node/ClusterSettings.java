@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -28,6 +29,7 @@ import java.util.Set;
  * @param name {@code FINCLOUD_CLUSTER_NAME}, or null for the file's
  * @param heartbeatSeconds {@code FINCLOUD_CLUSTER_HEARTBEAT_SECONDS}, or null for Hazelcast's
  * @param port {@code FINCLOUD_CLUSTER_PORT}, or null for the file's
+ * @param portCount {@code FINCLOUD_CLUSTER_PORT_COUNT}: how many ports the moved range has
  * @param eventBusHost {@code FINCLOUD_EVENTBUS_HOST}, or null for the address Hazelcast bound
  * @param eventBusPort {@code FINCLOUD_EVENTBUS_PORT}, 0 for a free port
  * @param eventBusPublicHost {@code FINCLOUD_EVENTBUS_PUBLIC_HOST}, or null for the host
@@ -38,7 +40,8 @@ import java.util.Set;
  * @param previousCallerKey {@code cluster.previousCallerKey} / {@code cluster.previousCallerKeyFile}: still
  *     accepted during a rotation, or null
  */
-record ClusterSettings(String source, String name, Integer heartbeatSeconds, Integer port, String eventBusHost,
+record ClusterSettings(String source, String name, Integer heartbeatSeconds, Integer port, int portCount,
+    String eventBusHost,
     int eventBusPort, String eventBusPublicHost, EventBusTls tls, boolean allowPlaintext, byte[] callerKey,
     byte[] previousCallerKey) {
 
@@ -46,11 +49,13 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
   static final String BUNDLED = "cluster.xml";
   private static final String CLASSPATH = "classpath:";
   /**
-   * Ports per host for a moved port range: a node cut off and back tries each listed address in
-   * turn to find the others, waiting 5 s (Hazelcast's fixed split-brain connection timeout) on
-   * each where nobody listens; ten for three nodes kept a thawed node out for over a minute.
+   * Ports per host for a moved port range, unless {@code FINCLOUD_CLUSTER_PORT_COUNT} says: a node
+   * cut off and back tries each listed address in turn to find the others, waiting 5 s
+   * (Hazelcast's fixed split-brain connection timeout) on each where nobody listens; ten for three
+   * nodes kept a thawed node out for over a minute.
    */
   static final int PORTS_PER_HOST = 5;
+  private static final int MAX_PORTS_PER_HOST = 20;
 
   /** PEM files: this node's key and certificate, and the CA that signs every node's certificate. */
   record EventBusTls(String keyPath, String certPath, String caPath) {
@@ -64,6 +69,7 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
     return new ClusterSettings(root.optionalText("FINCLOUD_CLUSTER_CONFIG"), root.optionalText("FINCLOUD_CLUSTER_NAME"),
         root.optionalInteger("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", 1, 3_600),
         root.optionalInteger("FINCLOUD_CLUSTER_PORT", 1, 65_526),
+        Objects.requireNonNullElse(root.optionalInteger("FINCLOUD_CLUSTER_PORT_COUNT", 1, MAX_PORTS_PER_HOST), PORTS_PER_HOST),
         root.optionalText("FINCLOUD_EVENTBUS_HOST"), root.integer("FINCLOUD_EVENTBUS_PORT", 0, 65_535),
         root.optionalText("FINCLOUD_EVENTBUS_PUBLIC_HOST"),
         tls.bool("enabled") ? new EventBusTls(tls.text("keyPath"), tls.text("certPath"), tls.text("caPath")) : null,
@@ -149,7 +155,7 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
       config.setProperty("hazelcast.max.no.heartbeat.seconds", heartbeatSeconds.toString());
     }
     if (port != null) {
-      movePorts(config, port);
+      movePorts(config, port, portCount);
     }
     // Our shutdown hook drains the node first, then leaves the cluster; Hazelcast's own hook
     // would leave at once, under requests still in flight.
@@ -157,9 +163,9 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
     return config;
   }
 
-  /** Hazelcast on P (and the four after it); TCP/IP members become the same hosts at P .. P+4. */
-  private static void movePorts(Config config, int first) {
-    config.getNetworkConfig().setPort(first).setPortAutoIncrement(true).setPortCount(PORTS_PER_HOST);
+  /** Hazelcast on P (and the ports after it); TCP/IP members become the same hosts at P .. P+count-1. */
+  private static void movePorts(Config config, int first, int count) {
+    config.getNetworkConfig().setPort(first).setPortAutoIncrement(true).setPortCount(count);
     TcpIpConfig tcp = config.getNetworkConfig().getJoin().getTcpIpConfig();
     if (!tcp.isEnabled()) {
       return;
@@ -171,7 +177,7 @@ record ClusterSettings(String source, String name, Integer heartbeatSeconds, Int
     }
     List<String> members = new ArrayList<>();
     for (String host : hosts) {
-      for (int p = first; p < first + PORTS_PER_HOST; p++) {
+      for (int p = first; p < first + count; p++) {
         members.add(host + ":" + p);
       }
     }

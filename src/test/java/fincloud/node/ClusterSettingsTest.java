@@ -62,6 +62,15 @@ class ClusterSettingsTest {
   }
 
   @Test
+  void thePortCountSizesTheMovedRange() throws Exception {
+    Config config = config(new JsonObject().put("FINCLOUD_CLUSTER_PORT", 23000)
+        .put("FINCLOUD_CLUSTER_PORT_COUNT", 3)).hazelcast();
+    assertThat(config.getNetworkConfig().getPortCount()).isEqualTo(3);
+    assertThat(config.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
+        .containsExactly("127.0.0.1:23000", "127.0.0.1:23001", "127.0.0.1:23002");
+  }
+
+  @Test
   void theLanAndKubernetesFilesParse() throws Exception {
     Config lan = config(new JsonObject()
         .put("FINCLOUD_CLUSTER_CONFIG", "cluster-config/multicast.xml")).hazelcast();
