@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  */
 public final class IdempotencyRecords {
   private static final String FIND = """
-      SELECT r.tenant, r.key, r.request_hash, r.status, r.response
+      SELECT r.tenant, r.key, r.request_hash, r.status AS answer_status, r.response
       FROM idempotency_records r
       JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON r.tenant = k.tenant AND r.key = k.key""";
   private static final String TRY_LOCK =
@@ -51,6 +51,12 @@ public final class IdempotencyRecords {
       INSERT INTO idempotency_records (tenant, key, request_hash, status, response)
       SELECT tenant, key, request_hash, status, response
       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, key text, request_hash text, status int, response jsonb)""";
+
+  /**
+   * The columns of a stored answer (table alias {@code r}), for a read that fetches it along with
+   * other rows in one statement; {@link #storedFrom} reads them back.
+   */
+  public static final String ANSWER_COLUMNS = "r.request_hash, r.status AS answer_status, r.response";
 
   private IdempotencyRecords() {
   }
@@ -113,7 +119,7 @@ public final class IdempotencyRecords {
         .map(rows -> {
           Map<Key, Stored> found = new HashMap<>();
           for (Row row : rows) {
-            found.put(new Key(row.getString("tenant"), row.getString("key")), stored(row));
+            found.put(new Key(row.getString("tenant"), row.getString("key")), storedFrom(row));
           }
           return found;
         });
@@ -220,9 +226,14 @@ public final class IdempotencyRecords {
         });
   }
 
-  private static Stored stored(Row row) {
+  /** The answer stored in a row read with {@link #ANSWER_COLUMNS}; null when the row has none. */
+  public static Stored storedFrom(Row row) {
+    String requestHash = row.getString("request_hash");
+    if (requestHash == null) {
+      return null;
+    }
     Object response = row.getValue("response");
     JsonObject body = response instanceof JsonObject json ? json : new JsonObject(String.valueOf(response));
-    return new Stored(row.getString("request_hash"), new Answer(row.getInteger("status"), body, false));
+    return new Stored(requestHash, new Answer(row.getInteger("answer_status"), body, false));
   }
 }

@@ -3,6 +3,7 @@ package fincloud.payments;
 import static fincloud.payments.LedgerFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fincloud.idempotency.IdempotencyRecords.Key;
 import fincloud.payments.LedgerCommand.Create;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
@@ -57,8 +58,9 @@ class LedgerRoundTripsTest {
     vertx = testVertx;
     ledger = new LedgerFixture(http, node.pgUrl());
     wire = PgWireCounter.start(vertx, node.pgUrl());
-    // the node's own pool (prepared statements cached, pipelining), through the counter
-    pool = DatabasePool.create(vertx, new PoolSettings(wire.url(), 4, 5_000, 5_000, 1_000));
+    // the node's own pool (prepared statements cached, pipelining), through the counter, with one
+    // connection: a statement is prepared once, as on a node that has been running for a while
+    pool = DatabasePool.create(vertx, new PoolSettings(wire.url(), 1, 5_000, 5_000, 1_000));
   }
 
   @AfterAll
@@ -84,6 +86,33 @@ class LedgerRoundTripsTest {
     assertThat(lone).isEqualTo(new Counts(GROUP_STATEMENTS, GROUP_ROUND_TRIPS));
     assertThat(grouped).as("a group of %d", GROUP).isEqualTo(lone);
     ledger.assertBalance(from, 10_000 - 3 - GROUP, 0);
+  }
+
+  /**
+   * Before risk, a transfer request reads its key's stored answer and its accounts: one statement,
+   * one round trip, whether the key was used before or not.
+   */
+  @Test
+  void aTransferRequestReadsItsKeyAndItsAccountsInOneStatement() {
+    String from = ledger.funded("USD", 100);
+    String to = ledger.open("USD");
+    LedgerCommand done = transfer(from, to);
+    commit(List.of(done));
+    Key used = new Key("acme", done.caller().idempotencyKey());
+    Key fresh = new Key("acme", key());
+
+    TransferRepository.arrival(pool, fresh, List.of(from)).await();
+    TransferRepository.Arrival[] read = new TransferRepository.Arrival[2];
+    Counts replay = counted(() -> read[0] = TransferRepository.arrival(pool, used, List.of(from, to)).await());
+    Counts first = counted(() -> read[1] = TransferRepository.arrival(pool, fresh, List.of(from, to, "acc_none")).await());
+
+    assertThat(replay).isEqualTo(new Counts(1, 1));
+    assertThat(first).isEqualTo(new Counts(1, 1));
+    assertThat(read[0].prior().answer().status()).isEqualTo(201);
+    assertThat(read[0].accounts()).containsOnlyKeys(from, to);
+    assertThat(read[1].prior()).isNull();
+    assertThat(read[1].accounts().get(from).posted).isEqualTo(99);
+    assertThat(read[1].accounts()).containsOnlyKeys(from, to);
   }
 
   private record Counts(long statements, long roundTrips) {
