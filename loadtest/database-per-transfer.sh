@@ -72,6 +72,7 @@ sql() { psql "$PG_URL" -v ON_ERROR_STOP=1 -XAtq -F' ' "$@"; }
 sql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
 stop_node
 start_node
+PG_URL=$(head -1 "$WORK/data/postgres.url") # a new port at each start
 sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 PG_PID=$(head -1 "$WORK/data/postgres/postmaster.pid")
 log "node on $URL, PostgreSQL pid $PG_PID"
@@ -94,18 +95,21 @@ db_counts() {
 }
 
 phase() { # phase LABEL CONNECTIONS
-  wrk -t2 -c"$2" -d3s -s "$ROOT/loadtest/wrk/transfers.lua" "$URL" -- "$WORK/load" 0 >/dev/null 2>&1
+  local threads=$(( $2 < 2 ? 1 : 2 )) # wrk needs a connection per thread
+  wrk -t"$threads" -c"$2" -d3s -s "$ROOT/loadtest/wrk/transfers.lua" "$URL" -- "$WORK/load" 0 >/dev/null 2>&1
   sql -c "SELECT pg_stat_statements_reset()" -c "SELECT pg_stat_reset()" >/dev/null
   sleep 1 # the statistics collector's counters of the reset settle
   local before node0 pg0 after node1 pg1 line created
   before=$(db_counts); node0=$(ticks_of "$NODE_PID"); pg0=$(pg_ticks)
-  line=$(wrk -t2 -c"$2" -d"${SECONDS_PER_PHASE}s" --latency -s "$ROOT/loadtest/wrk/transfers.lua" "$URL" \
+  line=$(wrk -t"$threads" -c"$2" -d"${SECONDS_PER_PHASE}s" --latency -s "$ROOT/loadtest/wrk/transfers.lua" "$URL" \
     -- "$WORK/load" 0 2>&1 | tee "$WORK/wrk-$1.log" | grep '^WRK ' | tail -1)
   node1=$(ticks_of "$NODE_PID"); pg1=$(pg_ticks)
   sleep 2 # the sealer's last round for these transfers
   after=$(db_counts)
   created=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "created" { print $2 }')
   echo "### $1: $2 connections, ${SECONDS_PER_PHASE} s, $created transfers created"
+  echo
+  echo "\`$line\`"
   echo
   grep -E '^ +(50|99)%' "$WORK/wrk-$1.log" | awk '{ printf "latency p%s %s; ", $1, $2 } END { print "" }'
   echo
@@ -131,5 +135,5 @@ phase() { # phase LABEL CONNECTIONS
 
 echo "node: $(basename "$NODE_JAR") at $(cd "$ROOT" && git log -1 --format=%h 2>/dev/null || echo unknown); $(nproc) cores"
 echo
-phase "many connections" "$CONNECTIONS"
-phase "one at a time" 1
+phase "many connections" "$CONNECTIONS" || log "the phase with many connections failed"
+phase "one at a time" 1 || log "the phase of one at a time failed"

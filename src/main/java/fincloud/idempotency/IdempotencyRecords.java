@@ -34,10 +34,13 @@ public final class IdempotencyRecords {
       JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON r.tenant = k.tenant AND r.key = k.key""";
   private static final String TRY_LOCK =
       "SELECT h FROM unnest($1::bigint[]) AS h WHERE NOT pg_try_advisory_xact_lock(h)";
-  private static final String FIND_FENCES = """
-      SELECT f.tenant, f.key, f.fenced_at
-      FROM idempotency_fences f
-      JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON f.tenant = k.tenant AND f.key = k.key""";
+  /** The stored answers and the fences of a group's keys, in one statement (keys with neither are left out). */
+  private static final String FIND_KNOWN = """
+      SELECT k.tenant, k.key, r.request_hash, r.status AS answer_status, r.response, f.fenced_at
+      FROM unnest($1::text[], $2::text[]) AS k(tenant, key)
+      LEFT JOIN idempotency_records r ON r.tenant = k.tenant AND r.key = k.key
+      LEFT JOIN idempotency_fences f ON f.tenant = k.tenant AND f.key = k.key
+      WHERE r.key IS NOT NULL OR f.key IS NOT NULL""";
   private static final String FENCE = """
       INSERT INTO idempotency_fences (tenant, key, fenced_at) VALUES ($1, $2, now())
       ON CONFLICT (tenant, key) DO UPDATE SET fenced_at = excluded.fenced_at""";
@@ -125,18 +128,32 @@ public final class IdempotencyRecords {
         });
   }
 
-  /** When each of the keys was last fenced, for those that were. */
-  public static Future<Map<Key, Instant>> fences(SqlClient client, Set<Key> keys) {
+  /** What the database knows of some keys: the answers stored for them, and when they were last fenced. */
+  public record Known(Map<Key, Stored> stored, Map<Key, Instant> fences) {
+  }
+
+  /**
+   * The stored answers and the fences of the keys, in one statement. Read them after {@link #lock}
+   * (pipelined is fine: the statement's snapshot is taken after the locks are).
+   */
+  public static Future<Known> known(SqlClient client, Set<Key> keys) {
     if (keys.isEmpty()) {
-      return Future.succeededFuture(Map.of());
+      return Future.succeededFuture(new Known(Map.of(), Map.of()));
     }
-    return client.preparedQuery(FIND_FENCES).execute(keyArrays(keys)).map(rows -> {
-      Map<Key, Instant> found = new HashMap<>();
+    return client.preparedQuery(FIND_KNOWN).execute(keyArrays(keys)).map(rows -> {
+      Map<Key, Stored> stored = new HashMap<>();
+      Map<Key, Instant> fences = new HashMap<>();
       for (Row row : rows) {
-        found.put(new Key(row.getString("tenant"), row.getString("key")),
-            row.getOffsetDateTime("fenced_at").toInstant());
+        Key key = new Key(row.getString("tenant"), row.getString("key"));
+        Stored answer = storedFrom(row);
+        if (answer != null) {
+          stored.put(key, answer);
+        }
+        if (row.getValue("fenced_at") != null) {
+          fences.put(key, row.getOffsetDateTime("fenced_at").toInstant());
+        }
       }
-      return found;
+      return new Known(stored, fences);
     });
   }
 

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -204,11 +203,11 @@ public final class LedgerWriter {
       });
       var accounts = LedgerRepository.lockAccounts(tx, accountIds);
       var busy = IdempotencyRecords.lock(tx, keys);
-      var stored = IdempotencyRecords.find(tx, keys);
-      var fences = IdempotencyRecords.fences(tx, keys);
-      return Future.all(accounts, busy, stored, fences).compose(locked -> {
-        LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(),
-            fences.result(), Timestamps.now(clock));
+      // pipelined after the key locks, so its snapshot sees what their last holders committed
+      var known = IdempotencyRecords.known(tx, keys);
+      return Future.all(accounts, busy, known).compose(locked -> {
+        LedgerBook book = new LedgerBook(accounts.result(), transfers, known.result().stored(), busy.result(),
+            known.result().fences(), Timestamps.now(clock));
         List<Answer> answers = commands.stream().map(book::apply).toList();
         // throws BrokenInvariant, which fails the transaction before anything is written
         book.checkInvariants();

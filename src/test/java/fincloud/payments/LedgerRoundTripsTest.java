@@ -38,10 +38,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith({VertxExtension.class, NodeExtension.class})
 class LedgerRoundTripsTest {
   /**
-   * BEGIN; the locked reads (accounts, key locks, stored answers, fences); the writes (transfers,
-   * entries, balances, idempotency records, audit outbox); COMMIT.
+   * BEGIN; the locked reads (accounts, key locks, the keys' stored answers and fences); the writes
+   * (transfers, entries, balances, idempotency records, audit outbox); COMMIT.
    */
-  static final int GROUP_STATEMENTS = 1 + 4 + 5 + 1;
+  static final int GROUP_STATEMENTS = 1 + 3 + 5 + 1;
   /** BEGIN, then the reads pipelined, then the writes pipelined, then COMMIT. */
   static final int GROUP_ROUND_TRIPS = 4;
   static final int GROUP = 100;
