@@ -29,15 +29,18 @@ import java.util.function.Supplier;
  */
 public final class IdempotencyRecords {
   private static final String FIND = """
-      SELECT r.tenant, r.key, r.request_hash, r.status, r.response
+      SELECT r.tenant, r.key, r.request_hash, r.status AS answer_status, r.response
       FROM idempotency_records r
       JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON r.tenant = k.tenant AND r.key = k.key""";
   private static final String TRY_LOCK =
       "SELECT h FROM unnest($1::bigint[]) AS h WHERE NOT pg_try_advisory_xact_lock(h)";
-  private static final String FIND_FENCES = """
-      SELECT f.tenant, f.key, f.fenced_at
-      FROM idempotency_fences f
-      JOIN unnest($1::text[], $2::text[]) AS k(tenant, key) ON f.tenant = k.tenant AND f.key = k.key""";
+  /** The stored answers and the fences of a group's keys, in one statement (keys with neither are left out). */
+  private static final String FIND_KNOWN = """
+      SELECT k.tenant, k.key, r.request_hash, r.status AS answer_status, r.response, f.fenced_at
+      FROM unnest($1::text[], $2::text[]) AS k(tenant, key)
+      LEFT JOIN idempotency_records r ON r.tenant = k.tenant AND r.key = k.key
+      LEFT JOIN idempotency_fences f ON f.tenant = k.tenant AND f.key = k.key
+      WHERE r.key IS NOT NULL OR f.key IS NOT NULL""";
   private static final String FENCE = """
       INSERT INTO idempotency_fences (tenant, key, fenced_at) VALUES ($1, $2, now())
       ON CONFLICT (tenant, key) DO UPDATE SET fenced_at = excluded.fenced_at""";
@@ -51,6 +54,12 @@ public final class IdempotencyRecords {
       INSERT INTO idempotency_records (tenant, key, request_hash, status, response)
       SELECT tenant, key, request_hash, status, response
       FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, key text, request_hash text, status int, response jsonb)""";
+
+  /**
+   * The columns of a stored answer (table alias {@code r}), for a read that fetches it along with
+   * other rows in one statement; {@link #storedFrom} reads them back.
+   */
+  public static final String ANSWER_COLUMNS = "r.request_hash, r.status AS answer_status, r.response";
 
   private IdempotencyRecords() {
   }
@@ -113,24 +122,38 @@ public final class IdempotencyRecords {
         .map(rows -> {
           Map<Key, Stored> found = new HashMap<>();
           for (Row row : rows) {
-            found.put(new Key(row.getString("tenant"), row.getString("key")), stored(row));
+            found.put(new Key(row.getString("tenant"), row.getString("key")), storedFrom(row));
           }
           return found;
         });
   }
 
-  /** When each of the keys was last fenced, for those that were. */
-  public static Future<Map<Key, Instant>> fences(SqlClient client, Set<Key> keys) {
+  /** What the database knows of some keys: the answers stored for them, and when they were last fenced. */
+  public record Known(Map<Key, Stored> stored, Map<Key, Instant> fences) {
+  }
+
+  /**
+   * The stored answers and the fences of the keys, in one statement. Read them after {@link #lock}
+   * (pipelined is fine: the statement's snapshot is taken after the locks are).
+   */
+  public static Future<Known> known(SqlClient client, Set<Key> keys) {
     if (keys.isEmpty()) {
-      return Future.succeededFuture(Map.of());
+      return Future.succeededFuture(new Known(Map.of(), Map.of()));
     }
-    return client.preparedQuery(FIND_FENCES).execute(keyArrays(keys)).map(rows -> {
-      Map<Key, Instant> found = new HashMap<>();
+    return client.preparedQuery(FIND_KNOWN).execute(keyArrays(keys)).map(rows -> {
+      Map<Key, Stored> stored = new HashMap<>();
+      Map<Key, Instant> fences = new HashMap<>();
       for (Row row : rows) {
-        found.put(new Key(row.getString("tenant"), row.getString("key")),
-            row.getOffsetDateTime("fenced_at").toInstant());
+        Key key = new Key(row.getString("tenant"), row.getString("key"));
+        Stored answer = storedFrom(row);
+        if (answer != null) {
+          stored.put(key, answer);
+        }
+        if (row.getValue("fenced_at") != null) {
+          fences.put(key, row.getOffsetDateTime("fenced_at").toInstant());
+        }
       }
-      return found;
+      return new Known(stored, fences);
     });
   }
 
@@ -220,9 +243,14 @@ public final class IdempotencyRecords {
         });
   }
 
-  private static Stored stored(Row row) {
+  /** The answer stored in a row read with {@link #ANSWER_COLUMNS}; null when the row has none. */
+  public static Stored storedFrom(Row row) {
+    String requestHash = row.getString("request_hash");
+    if (requestHash == null) {
+      return null;
+    }
     Object response = row.getValue("response");
     JsonObject body = response instanceof JsonObject json ? json : new JsonObject(String.valueOf(response));
-    return new Stored(row.getString("request_hash"), new Answer(row.getInteger("status"), body, false));
+    return new Stored(requestHash, new Answer(row.getInteger("answer_status"), body, false));
   }
 }

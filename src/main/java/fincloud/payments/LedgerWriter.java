@@ -15,13 +15,13 @@ import io.vertx.core.Promise;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,7 +157,7 @@ public final class LedgerWriter {
     // Set once every statement of the group has succeeded: what fails after that failed at or
     // after COMMIT, and the database may have applied the group.
     boolean[] committing = {false};
-    return pool.withTransaction(tx -> decideAndWrite(tx, commands).onSuccess(answers -> committing[0] = true))
+    return pool.withConnection(connection -> inTransaction(connection, commands, committing))
         .onSuccess(answers -> {
           long now = System.nanoTime();
           for (int i = 0; i < group.size(); i++) {
@@ -175,6 +175,23 @@ public final class LedgerWriter {
           }
         })
         .mapEmpty();
+  }
+
+  /**
+   * The group's transaction, with BEGIN sent ahead of the first reads instead of waiting for its
+   * answer: one round trip less per group. Otherwise what {@code withTransaction} does: COMMIT once
+   * every statement succeeded ({@code committing} set just before), ROLLBACK after any failure.
+   */
+  private Future<List<Answer>> inTransaction(SqlConnection connection, List<LedgerCommand> commands,
+      boolean[] committing) {
+    Future<?> begun = connection.query("BEGIN").execute();
+    Future<List<Answer>> written = decideAndWrite(connection, commands);
+    return Future.all(begun, written).compose(
+        done -> {
+          committing[0] = true;
+          return connection.query("COMMIT").execute().map(committed -> written.result());
+        },
+        failure -> connection.query("ROLLBACK").execute().transform(rolledBack -> Future.failedFuture(failure)));
   }
 
   private Future<List<Answer>> decideAndWrite(SqlClient tx, List<LedgerCommand> commands) {
@@ -204,11 +221,11 @@ public final class LedgerWriter {
       });
       var accounts = LedgerRepository.lockAccounts(tx, accountIds);
       var busy = IdempotencyRecords.lock(tx, keys);
-      var stored = IdempotencyRecords.find(tx, keys);
-      var fences = IdempotencyRecords.fences(tx, keys);
-      return Future.all(accounts, busy, stored, fences).compose(locked -> {
-        LedgerBook book = new LedgerBook(accounts.result(), transfers, stored.result(), busy.result(),
-            fences.result(), Timestamps.now(clock));
+      // pipelined after the key locks, so its snapshot sees what their last holders committed
+      var known = IdempotencyRecords.known(tx, keys);
+      return Future.all(accounts, busy, known).compose(locked -> {
+        LedgerBook book = new LedgerBook(accounts.result(), transfers, known.result().stored(), busy.result(),
+            known.result().fences(), Timestamps.now(clock));
         List<Answer> answers = commands.stream().map(book::apply).toList();
         // throws BrokenInvariant, which fails the transaction before anything is written
         book.checkInvariants();

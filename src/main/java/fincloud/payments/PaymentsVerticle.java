@@ -3,7 +3,6 @@ package fincloud.payments;
 import fincloud.bus.ServiceConsumers;
 import fincloud.bus.VelocitySlot;
 import fincloud.idempotency.IdempotencyRecords.Key;
-import fincloud.idempotency.IdempotencyRecords.Stored;
 import fincloud.idempotency.IdempotencyRecords;
 import fincloud.idempotency.IdempotencyRetention;
 import fincloud.outbox.AuditOutbox;
@@ -120,13 +119,11 @@ public class PaymentsVerticle extends VerticleBase {
     if (!arriving.add(key)) {
       return Future.succeededFuture(IdempotencyRecords.inFlight(caller));
     }
-    // Both reads at once: a replay needs only the first, a new request both.
-    Future<Map<Key, Stored>> prior = IdempotencyRecords.find(pool, Set.of(key));
-    Future<Map<String, AccountState>> accounts = TransferRepository.accounts(pool, accountIds(items));
-    return Future.all(prior, accounts)
-        .compose(read -> prior.result().containsKey(key)
-            ? Future.succeededFuture(prior.result().get(key).replayFor(caller))
-            : checkScoreAndApply(caller, items, batch, accounts.result()))
+    // One read for both: a replay needs only the stored answer, a new request only the accounts.
+    return TransferRepository.arrival(pool, key, accountIds(items))
+        .compose(arrival -> arrival.prior() != null
+            ? Future.succeededFuture(arrival.prior().replayFor(caller))
+            : checkScoreAndApply(caller, items, batch, arrival.accounts()))
         .onComplete(done -> arriving.remove(key));
   }
 

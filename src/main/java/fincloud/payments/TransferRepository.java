@@ -2,6 +2,9 @@ package fincloud.payments;
 
 import fincloud.bus.VelocityRelease;
 import fincloud.bus.VelocitySlot;
+import fincloud.idempotency.IdempotencyRecords.Key;
+import fincloud.idempotency.IdempotencyRecords.Stored;
+import fincloud.idempotency.IdempotencyRecords;
 import fincloud.shared.Page;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -29,9 +32,16 @@ final class TransferRepository {
       + " UNION ALL"
       + " (SELECT " + COLUMNS + " FROM transfers WHERE credit_account_id = $2 AND ($3::text IS NULL OR id < $3)"
       + "  ORDER BY id DESC LIMIT $4)) t WHERE tenant = $1 ORDER BY id DESC LIMIT $4";
-  private static final String ACCOUNTS = """
-      SELECT id, tenant, currency, status, overdraft_limit, allow_negative, posted, pending, created_at
-      FROM accounts WHERE id = ANY($1)""";
+  /**
+   * What a transfer request needs before risk, in one statement (one round trip, one transaction):
+   * the answer stored for its Idempotency-Key, if any, and the accounts it names, unlocked. One
+   * row per account found (each repeating the stored answer), or one row of nulls.
+   */
+  private static final String ARRIVAL = "SELECT a.id, a.tenant, a.currency, a.status, a.overdraft_limit, "
+      + "a.allow_negative, a.posted, a.pending, a.created_at, " + IdempotencyRecords.ANSWER_COLUMNS
+      + " FROM (SELECT 1) AS one"
+      + " LEFT JOIN idempotency_records r ON r.tenant = $2 AND r.key = $3"
+      + " LEFT JOIN accounts a ON a.id = ANY($1)";
   private static final String DUE_TO_EXPIRE = """
       SELECT id FROM transfers WHERE status = 'PENDING' AND expires_at <= $2
       ORDER BY expires_at LIMIT $1""";
@@ -75,12 +85,26 @@ final class TransferRepository {
     });
   }
 
-  /** The named accounts, unlocked: the checks that come before risk (the ledger checks again). */
-  static Future<Map<String, AccountState>> accounts(SqlClient client, Collection<String> ids) {
-    return client.preparedQuery(ACCOUNTS).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+  /** A request as it arrives: the answer kept for its key (null if none), and the accounts it names. */
+  record Arrival(Stored prior, Map<String, AccountState> accounts) {
+  }
+
+  /**
+   * The stored answer of the key and the named accounts, unlocked: for a replay, and for the checks
+   * that come before risk (the ledger reads both again, locked, and decides).
+   */
+  static Future<Arrival> arrival(SqlClient client, Key key, Collection<String> accountIds) {
+    Tuple parameters = Tuple.of(accountIds.toArray(String[]::new), key.tenant(), key.key());
+    return client.preparedQuery(ARRIVAL).execute(parameters).map(rows -> {
+      Stored prior = null;
       Map<String, AccountState> accounts = new HashMap<>();
-      rows.forEach(row -> accounts.put(row.getString("id"), AccountState.from(row)));
-      return accounts;
+      for (Row row : rows) {
+        prior = IdempotencyRecords.storedFrom(row);
+        if (row.getString("id") != null) {
+          accounts.put(row.getString("id"), AccountState.from(row));
+        }
+      }
+      return new Arrival(prior, accounts);
     });
   }
 
