@@ -19,11 +19,11 @@ final class HotRouteBodies {
   static final String BATCH = "BatchRequest";
   static final String POST_TRANSFER = "PostTransferRequest";
   /** TransferRequest: the account ids' maxLength, reference's maxLength, expiresInSeconds' maximum. */
-  private static final int MAX_ACCOUNT_ID_CHARS = 64;
-  private static final int MAX_REFERENCE_CHARS = 140;
-  private static final long MAX_EXPIRES_IN_SECONDS = 604_800;
+  static final int MAX_ACCOUNT_ID_CHARS = 64;
+  static final int MAX_REFERENCE_CHARS = 140;
+  static final long MAX_EXPIRES_IN_SECONDS = 604_800;
   /** BatchRequest: maxItems of transfers. */
-  private static final int MAX_BATCH_ITEMS = 1000;
+  static final int MAX_BATCH_ITEMS = 1000;
 
   private HotRouteBodies() {
   }
