@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -30,6 +31,8 @@ final class GatewayMetrics {
   // The client is in the access log line of the request: a label per client would grow without bound.
   private final Counter rateLimited = Counter.builder(NodeMetrics.GATEWAY_RATE_LIMITED)
       .description("Requests refused with 429 RATE_LIMITED").register(registry);
+
+  private final Map<String, Counter> transferCounters = new ConcurrentHashMap<>();
 
   void inFlight(AtomicInteger inFlight) {
     Gauge.builder(NodeMetrics.GATEWAY_IN_FLIGHT, inFlight, AtomicInteger::get)
@@ -70,10 +73,11 @@ final class GatewayMetrics {
     transfer(operation, answer.status() == 503 ? "UNAVAILABLE" : "REFUSED", answer.body().getString("code"));
   }
 
+  /** Registered once per operation, outcome and code (all from closed sets), then only looked up. */
   private void transfer(String operation, String outcome, String code) {
-    Counter.builder(NodeMetrics.TRANSFERS).description("Transfer requests by operation, outcome and code")
-        .tag("operation", operation).tag("outcome", String.valueOf(outcome)).tag("code", String.valueOf(code))
-        .register(registry).increment();
+    transferCounters.computeIfAbsent(operation + '\0' + outcome + '\0' + code, key -> Counter.builder(NodeMetrics.TRANSFERS)
+        .description("Transfer requests by operation, outcome and code").tag("operation", operation)
+        .tag("outcome", String.valueOf(outcome)).tag("code", String.valueOf(code)).register(registry)).increment();
   }
 
 }

@@ -47,11 +47,12 @@ final class RequestTelemetry implements Handler<RoutingContext> {
     long total = System.nanoTime() - started;
     Long downstream = ctx.get(DOWNSTREAM_NANOS);
     String stages = ctx.get(STAGES);
-    StringBuilder header = new StringBuilder(StageTimes.entry("gateway", downstream == null ? total : total - downstream));
+    StringBuilder header = StageTimes.appendEntry(new StringBuilder(128), "gateway",
+        downstream == null ? total : total - downstream);
     if (stages != null) {
       header.append(", ").append(stages);
     }
-    return header.append(", ").append(StageTimes.entry("total", total)).toString();
+    return StageTimes.appendEntry(header.append(", "), "total", total).toString();
   }
 
   private static void log(RoutingContext ctx, long started, boolean sent) {

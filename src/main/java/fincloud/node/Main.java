@@ -143,6 +143,10 @@ public final class Main {
     } catch (Exception e) {
       LOG.error("shutdown did not complete cleanly", e);
     }
+    // The access log is written by a thread of its own: let it write what it still holds.
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+      logging.stop();
+    }
   }
 
   private static void runPostgres(NodeConfig config) throws Exception {

@@ -15,7 +15,7 @@ import java.util.Random;
  * escapes, 5000 levels of nesting, trailing garbage. A valid body is turned into a tree whose
  * leaves are raw text, mutated a few times, and rendered.
  */
-final class HostileJson {
+public final class HostileJson {
   /** Bodies grow by repetition; past this many characters they only cost the test's own memory. */
   static final int MAX_TEXT = 3 * 1024 * 1024;
 
@@ -105,7 +105,7 @@ final class HostileJson {
    * A mutated body: one to three tree mutations, and now and then a mutation of the whole text
    * (another document, trailing garbage, a cut, a byte-order mark, invalid UTF-8, huge size).
    */
-  static byte[] mutate(JsonObject valid, Random random, List<String> ids) {
+  public static byte[] mutate(JsonObject valid, Random random, List<String> ids) {
     Node root = tree(valid);
     int mutations = 1 + random.nextInt(3);
     for (int i = 0; i < mutations; i++) {

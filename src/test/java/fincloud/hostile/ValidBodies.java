@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.Yaml;
  * {@code openapi.yaml} (so that routes added later get bodies too), with real account ids and the
  * accounts' currency where the field names ask for them. Mutations start from these.
  */
-final class ValidBodies {
+public final class ValidBodies {
   private final JsonObject schemas;
   private final List<String> debitable;
   private final String currency;
@@ -23,7 +23,7 @@ final class ValidBodies {
   /**
    * @param debitable accounts of the caller's tenant in {@code currency}, with money on them
    */
-  ValidBodies(List<String> debitable, String currency) {
+  public ValidBodies(List<String> debitable, String currency) {
     this.schemas = loadSchemas();
     this.debitable = debitable;
     this.currency = currency;
@@ -39,7 +39,7 @@ final class ValidBodies {
   }
 
   /** A body the schema accepts; {} when the route takes none. */
-  JsonObject of(String schemaName, Random random) {
+  public JsonObject of(String schemaName, Random random) {
     if (schemaName == null || !schemas.containsKey(schemaName)) {
       return new JsonObject();
     }
