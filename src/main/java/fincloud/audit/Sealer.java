@@ -284,7 +284,7 @@ final class Sealer {
           : HeadCheck.problem(tenant, stored.checkpointJws() == null ? null : keys.verify(stored.checkpointJws()),
               stored.checkpointSeq(), witnessed(tenant), records, stored.seq());
       if (problem == null) {
-        plan.sign(tenant, keys, now);
+        plan.sign(tenant, keys, now, plan.window(tenant, records));
         alarms.remove(tenant);
       } else {
         alarm(tenant, problem);
