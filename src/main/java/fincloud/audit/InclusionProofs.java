@@ -71,7 +71,7 @@ final class InclusionProofs {
       }
       Row row = rows.iterator().next();
       return vertx.executeBlocking(() -> keys.verify(row.getString("jws")), false).compose(payload -> {
-        if (payload == null || !tenant.equals(payload.getString("tenant")) || payload.getLong("seq", -1L) != row.getLong("seq")) {
+        if (payload == null || !tenant.equals(payload.getString("tenant")) || payload.getLong("seq", -1L).longValue() != row.getLong("seq").longValue()) {
           return Future.failedFuture(unprovable("the checkpoint at seq " + row.getLong("seq")
               + " is not signed by a trusted key for this chain: see GET /v1/audit/verify"));
         }

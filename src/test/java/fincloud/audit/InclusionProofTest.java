@@ -120,6 +120,19 @@ class InclusionProofTest {
   }
 
   @Test
+  void seqsPastTheSmallNumbersAreProvenToo() throws Exception {
+    Sealer sealer = db.sealer(ChainFixture.settings(100), SealingProbe.NONE);
+    for (int count : new int[] {140, 60}) {
+      db.write("long", count);
+      db.sealAll(sealer);
+    }
+    JsonObject proof = proofs.proof("long", 150).await();
+    assertThat(proof.getJsonObject("checkpoint").getLong("seq")).isEqualTo(200);
+    assertThat(proof.getLong("treeSize")).isEqualTo(100);
+    assertThat(OfflineVerifier.verifyProof(file(proof), keys).getBoolean("valid")).isTrue();
+  }
+
+  @Test
   void aCheckpointSignedBeforeCheckpointsCarriedARootProvesNothing() {
     db.write("old-checkpoints", 2);
     db.sealAll(db.sealer(ChainFixture.settings(100), SealingProbe.NONE));
