@@ -56,6 +56,8 @@ public class AuditVerticle extends VerticleBase {
           consumers.on(Addresses.AUDIT_KEYS, queries::keys),
           consumers.on(Addresses.AUDIT_CHECKPOINTS, queries::checkpoints),
           consumers.on(Addresses.AUDIT_PROOF, queries::proof),
+          consumers.onMessage(Addresses.AUDIT_CHECKPOINT_SIGNED,
+              signed -> vertx.executeBlocking(() -> witness.learn(signed.getString("jws"), keys), false)),
           consumers.on(Addresses.AUDIT_FULL_VERIFICATION_START, queries::startFullVerification),
           consumers.on(Addresses.AUDIT_FULL_VERIFICATION, queries::fullVerification),
           consumers.on(Addresses.AUDIT_RANGE, queries::range)));
