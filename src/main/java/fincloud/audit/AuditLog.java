@@ -173,33 +173,17 @@ final class AuditLog {
 
   private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, long after,
       LongConsumer progress) {
-    return walk(connection, tenant, verifier, connection.preparedQuery(PAGE).execute(Tuple.of(tenant, after,
-        VERIFY_PAGE)), progress);
-  }
-
-  private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, Future<RowSet<Row>> page,
-      LongConsumer progress) {
-    return page.compose(rows -> {
-      // the next page is read while this one is hashed
-      Future<RowSet<Row>> next = rows.size() < VERIFY_PAGE ? null
-          : connection.preparedQuery(PAGE).execute(Tuple.of(tenant, lastSeq(rows), VERIFY_PAGE));
-      // hashing thousands of records is CPU work: not on the event loop
-      return vertx.executeBlocking(() -> {
-        rows.forEach(row -> verifier.accept(ChainRecord.fromRow(row)));
-        return rows.size();
-      }, true).compose(read -> {
-        progress.accept(verifier.checked());
-        return next == null ? Future.succeededFuture() : walk(connection, tenant, verifier, next, progress);
-      });
-    });
-  }
-
-  private static long lastSeq(RowSet<Row> rows) {
-    long last = 0;
-    for (Row row : rows) {
-      last = row.getLong("seq");
-    }
-    return last;
+    return connection.preparedQuery(PAGE).execute(Tuple.of(tenant, after, VERIFY_PAGE))
+        // hashing thousands of records is CPU work: not on the event loop
+        .compose(rows -> vertx.executeBlocking(() -> {
+          rows.forEach(row -> verifier.accept(ChainRecord.fromRow(row)));
+          return rows.size();
+        }, true))
+        .compose(read -> {
+          progress.accept(verifier.checked());
+          return read < VERIFY_PAGE ? Future.succeededFuture()
+              : walk(connection, tenant, verifier, verifier.headSeq(), progress);
+        });
   }
 
   private record Stored(long seq, String jws) {
