@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * one checkpoint key) both seal; after every checkpoint, whichever node signed it, both keep it in
  * their data folder. The database's owner then cuts off the chain's tail with its checkpoints:
  * {@code GET /v1/audit/verify} on either node reports it, and so does a node restarted on the
- * other's data folder. Hazelcast: run only under the cluster lock.
+ * other's data folder. Hazelcast on loopback: run it alone.
  */
 class ClusterWitnessTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
