@@ -39,10 +39,13 @@ final class AuditQueries {
   private final Function<String, String> witness;
   private final FullVerifications full;
   private final QuickVerify quick;
+  private final InclusionProofs proofs;
 
   /** @param witness the newest checkpoint this node signed for a chain, or null */
-  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness, FullVerifications full) {
+  AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness, FullVerifications full,
+      InclusionProofs proofs) {
     this.log = log;
+    this.proofs = proofs;
     this.keys = keys;
     this.witness = witness;
     this.full = full;
@@ -56,6 +59,17 @@ final class AuditQueries {
     int limit = limit(query, "limit", Page.DEFAULT_LIMIT, 1);
     String entityId = text(query, "entityId", 128);
     return log.page(chain, after, limit, entityId).map(Answer::ok);
+  }
+
+  /** One record's inclusion proof under its window's checkpoint ({@link InclusionProofs}). */
+  Future<Answer> proof(RequestContext caller, JsonObject request) {
+    String chain = chainOf(caller, query(request));
+    JsonObject path = request.getJsonObject("path");
+    long seq = seq(path == null ? new JsonObject() : path, "seq", 0L);
+    if (seq < 1) {
+      throw invalid("seq", "seq must be an integer from 1 to " + MAX_SEQ);
+    }
+    return proofs.proof(chain, seq).map(Answer::ok);
   }
 
   /**
@@ -78,6 +92,11 @@ final class AuditQueries {
     String chain = chainOf(caller, query(request));
     return full.latest(chain).map(job -> job != null ? Answer.ok(job) : Answer.problem(ErrorCode.NOT_FOUND,
         "no full verification of this chain yet: POST /v1/audit/full-verification starts one", caller.requestId()));
+  }
+
+  /** The checkpoints of the chain kept outside the database (this node's witness). */
+  List<String> witnesses(String chain) {
+    return witnesses(chain, List.of());
   }
 
   private List<String> witnesses(String chain, List<String> supplied) {

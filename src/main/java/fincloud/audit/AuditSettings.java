@@ -22,14 +22,24 @@ import java.util.List;
  *     folder (generated on the first start)
  * @param keyFileGiven whether {@code keyFile} was configured, i.e. must not be generated
  * @param verifyKeys further public JWKs (JSON text) the verifier trusts
+ * @param fullVerificationIntervalSeconds every chain gets a full verification in the background
+ *     when none was started on any node for this long; 0: only on demand
  */
 public record AuditSettings(long pollMs, int batchSize, int checkpointEvery, long checkpointSeconds,
-    long lockTimeoutSeconds, String signingKey, Path keyFile, boolean keyFileGiven, List<String> verifyKeys) {
+    long lockTimeoutSeconds, String signingKey, Path keyFile, boolean keyFileGiven, List<String> verifyKeys,
+    long fullVerificationIntervalSeconds) {
 
   private static final String DEFAULT_KEY_FILE = "audit-signing-key.jwk";
 
   public AuditSettings {
     verifyKeys = List.copyOf(verifyKeys);
+  }
+
+  /** Settings without scheduled full verification (tests of the sealer and the chain). */
+  public AuditSettings(long pollMs, int batchSize, int checkpointEvery, long checkpointSeconds,
+      long lockTimeoutSeconds, String signingKey, Path keyFile, boolean keyFileGiven, List<String> verifyKeys) {
+    this(pollMs, batchSize, checkpointEvery, checkpointSeconds, lockTimeoutSeconds, signingKey, keyFile, keyFileGiven,
+        verifyKeys, 0);
   }
 
   /** @param dataDir the node's data folder, home of the generated key file */
@@ -47,7 +57,8 @@ public record AuditSettings(long pollMs, int batchSize, int checkpointEvery, lon
         jwk(audit, "signingKey", audit.optionalValue("signingKey")),
         keyFile != null ? Path.of(keyFile) : dataDir.resolve(DEFAULT_KEY_FILE),
         keyFile != null,
-        verifyKeys(audit));
+        verifyKeys(audit),
+        audit.longInteger("fullVerificationIntervalSeconds", 0, 31_536_000));
   }
 
   private static List<String> verifyKeys(ConfigSection audit) {

@@ -28,6 +28,7 @@ public class AuditVerticle extends VerticleBase {
   private final Path dataDir;
   private Sealer sealer;
   private ServiceConsumers consumers;
+  private VerificationSchedule schedule;
 
   /** @param dataDir the node's data folder, where the witness of the newest checkpoints is kept */
   public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir) {
@@ -45,21 +46,33 @@ public class AuditVerticle extends VerticleBase {
         () -> Witness.load(dataDir, keys)).compose(witness -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
       AuditLog log = new AuditLog(vertx, pool);
-      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, new FullVerifications(pool, log, keys));
+      FullVerifications full = new FullVerifications(pool, log, keys);
+      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, full, new InclusionProofs(vertx, pool, keys));
+      schedule = new VerificationSchedule(vertx, pool, full, settings.fullVerificationIntervalSeconds(),
+          queries::witnesses);
       return Future.all(List.of(
           consumers.on(Addresses.AUDIT_EVENTS, queries::events),
           consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
           consumers.on(Addresses.AUDIT_KEYS, queries::keys),
           consumers.on(Addresses.AUDIT_CHECKPOINTS, queries::checkpoints),
+          consumers.on(Addresses.AUDIT_PROOF, queries::proof),
+          consumers.onMessage(Addresses.AUDIT_CHECKPOINT_SIGNED,
+              signed -> vertx.executeBlocking(() -> witness.learn(signed.getString("jws"), keys), false)),
           consumers.on(Addresses.AUDIT_FULL_VERIFICATION_START, queries::startFullVerification),
           consumers.on(Addresses.AUDIT_FULL_VERIFICATION, queries::fullVerification),
           consumers.on(Addresses.AUDIT_RANGE, queries::range)));
-    })).onSuccess(listening -> sealer.start());
+    })).onSuccess(listening -> {
+      sealer.start();
+      schedule.start();
+    });
   }
 
   /** Stops taking reads first (consumers unregistered), finishes those it has, then the sealer. */
   @Override
   public Future<?> stop() {
+    if (schedule != null) {
+      schedule.stop();
+    }
     Future<Void> drained = consumers == null ? Future.succeededFuture() : consumers.stopAndDrain();
     return drained.transform(done -> sealer == null ? Future.succeededFuture() : sealer.stop());
   }

@@ -1,6 +1,5 @@
 package fincloud.audit;
 
-import fincloud.shared.CanonicalJson;
 import fincloud.shared.Timestamps;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -53,9 +52,9 @@ record ChainRecord(long seq, String at, String tenant, String actor, String acti
         .put("origin", origin).put("data", data).put("requestId", requestId);
   }
 
-  /** The hash this record should carry given its own {@code prevHash}. */
+  /** The hash this record should carry given its own {@code prevHash} (written directly: {@link RecordHash}). */
   String computeHash() {
-    return CanonicalJson.sha256Hex(prevHash + CanonicalJson.of(hashedFields()));
+    return RecordHash.of(this);
   }
 
   /** The record as the API shows it (the field order of docs/contract.md, The audit chain). */

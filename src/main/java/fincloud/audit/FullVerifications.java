@@ -34,6 +34,9 @@ final class FullVerifications {
   private static final String FINISH = "UPDATE audit_verifications SET status = $2, checked = $3, head_seq = $4,"
       + " verdict = $5, jws = $6, finished_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1";
   private static final String LATEST = "SELECT * FROM audit_verifications WHERE tenant = $1 ORDER BY id DESC LIMIT 1";
+  /** Whether a full verification of the chain was started, on any node, within the interval. */
+  private static final String RECENT = "SELECT 1 FROM audit_verifications WHERE tenant = $1"
+      + " AND started_at > now() - $2::bigint * interval '1 second' LIMIT 1";
   private static final String SIGNED = "SELECT jws FROM audit_verifications WHERE tenant = $1 AND status = 'DONE'"
       + " AND jws IS NOT NULL ORDER BY id DESC LIMIT 5";
 
@@ -61,6 +64,17 @@ final class FullVerifications {
     });
   }
 
+  /**
+   * Runs a full verification of the chain to its end unless one was started within
+   * {@code intervalSeconds} (on any node) or is running; completes when it is done.
+   */
+  Future<Void> runIfDue(String tenant, long intervalSeconds, Supplier<List<String>> witnesses) {
+    return pool.preparedQuery(RECENT).execute(Tuple.of(tenant, intervalSeconds)).compose(recent -> recent.size() > 0
+        ? Future.succeededFuture()
+        : pool.preparedQuery(START).execute(Tuple.of(tenant))
+            .compose(started -> run(started.iterator().next().getLong("id"), tenant, witnesses.get())));
+  }
+
   /** The chain's newest full verification, or null. */
   Future<JsonObject> latest(String tenant) {
     return pool.preparedQuery(LATEST).execute(Tuple.of(tenant))
@@ -81,24 +95,29 @@ final class FullVerifications {
     });
   }
 
-  private void run(long id, String tenant, List<String> witnesses) {
+  private Future<Void> run(long id, String tenant, List<String> witnesses) {
     long[] lastWrite = {0};
-    log.verify(tenant, keys, witnesses, null, checked -> {
+    return log.verify(tenant, keys, witnesses, null, checked -> {
       long now = System.currentTimeMillis();
       if (now - lastWrite[0] >= PROGRESS_EVERY_MS) {
         lastWrite[0] = now;
         pool.preparedQuery(PROGRESS).execute(Tuple.of(id, checked));
       }
     }).compose(verdict -> {
+      if (!verdict.getBoolean("valid")) {
+        LOG.error("full verification {}: audit chain {} does not hold from record {}: {}", id, tenant,
+            verdict.getValue("firstInvalidSeq"), verdict.getString("reason"));
+      }
       JsonObject signed = new JsonObject().put("tenant", tenant).put("seq", verdict.getLong("headSeq"))
           .put("hash", verdict.getString("headHash")).put("valid", verdict.getBoolean("valid"))
           .put("at", Timestamps.format(Instant.now()));
       return pool.preparedQuery(FINISH).execute(Tuple.of(id, "DONE", verdict.getLong("checked"),
           verdict.getLong("headSeq"), verdict, keys.sign(signed)));
-    }).onFailure(failed -> {
-      LOG.warn("the full verification {} of chain {} failed: {}", id, tenant, failed.toString());
-      pool.preparedQuery(FINISH).execute(Tuple.of(id, "FAILED", 0L, 0L, null, null));
-    });
+    }).onSuccess(finished -> LOG.info("full verification {} of chain {} done", id, tenant))
+        .recover(failed -> {
+          LOG.warn("the full verification {} of chain {} failed: {}", id, tenant, failed.toString());
+          return pool.preparedQuery(FINISH).execute(Tuple.of(id, "FAILED", 0L, 0L, null, null));
+        }).mapEmpty();
   }
 
   private static JsonObject toJson(Row row) {

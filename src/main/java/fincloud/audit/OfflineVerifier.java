@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * optional, are pages of {@code GET /v1/audit/checkpoints} (one JSON object a line, or one JWS a
  * line). The same {@link ChainVerifier} judges as on the node: every hash and link, then every
  * checkpoint in order (signature, chain of checkpoints, the hash at its seq). Records are streamed;
- * only the hashes at checkpoint seqs are kept.
+ * only the hashes at checkpoint seqs are kept. With {@code --proof FILE} instead of {@code --export},
+ * it checks one record's inclusion proof ({@link #verifyProof}).
  */
 public final class OfflineVerifier {
   private OfflineVerifier() {
@@ -65,6 +66,22 @@ public final class OfflineVerifier {
       verifier.checkpoint(checkpoint.getKey(), payload, chainHash, checkpoint.getValue());
     }
     return verifier.verdict();
+  }
+
+  /**
+   * The verdict on one inclusion proof (the answer of {@code GET /v1/audit/events/{seq}/proof},
+   * saved as it came): {@code {"valid","seq","checkpointSeq","reason"}}, see {@link ProofCheck}.
+   * Blocking: file I/O.
+   */
+  public static JsonObject verifyProof(Path proof, Path keys) throws IOException {
+    CheckpointKeys trusted = publishedKeys(keys);
+    JsonObject answer;
+    try {
+      answer = new JsonObject(Files.readString(proof, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      throw new IOException(proof + " is not a JSON object (the answer of GET /v1/audit/events/{seq}/proof)", e);
+    }
+    return ProofCheck.judge(answer, trusted);
   }
 
   /**

@@ -21,10 +21,12 @@ import java.util.Map;
  * one) is listed in {@link #due}, and gets a signed one ({@link #sign}) once the sealer has checked
  * that the head extends the chain's last checkpoint ({@link HeadCheck}).
  *
- * <p>A checkpoint signs {@code {"tenant","seq","hash","at","prevSeq","prevCheckpoint"}}: the chain
- * head, and the seq and SHA-256 (hex, of the compact JWS) of the chain's previous checkpoint (0 and
- * 64 zeros for the first), so that checkpoints form a chain of their own that no one without the
- * key can shorten, reorder or fork.
+ * <p>A checkpoint signs {@code {"tenant","seq","hash","at","prevSeq","prevCheckpoint","merkleRoot"}}:
+ * the chain head, and the seq and SHA-256 (hex, of the compact JWS) of the chain's previous
+ * checkpoint (0 and 64 zeros for the first), so that checkpoints form a chain of their own that no
+ * one without the key can shorten, reorder or fork; and the root of the Merkle tree of its window,
+ * the records {@code prevSeq + 1 .. seq} ({@link MerkleWindow}), from which one record's inclusion
+ * is proven with a few hashes.
  */
 final class SealPlan {
   /** A chain's head and its newest checkpoint, as read under the chain's lock. */
@@ -75,12 +77,21 @@ final class SealPlan {
     return plan;
   }
 
-  /** Signs the head of a due chain, linked to the chain's newest stored checkpoint. */
-  void sign(String tenant, CheckpointKeys keys, Instant now) {
+  /**
+   * Signs the head of a due chain, linked to the chain's newest stored checkpoint.
+   *
+   * @param window the hashes of the records after that checkpoint up to the head, in seq order
+   */
+  void sign(String tenant, CheckpointKeys keys, Instant now, List<String> window) {
     Head head = due.get(tenant);
+    if (window.size() != head.seq() - head.checkpointSeq()) {
+      throw new IllegalStateException("the window of chain " + tenant + " after checkpoint " + head.checkpointSeq()
+          + " to " + head.seq() + " has " + window.size() + " records");
+    }
     String at = Timestamps.format(now);
     JsonObject payload = new JsonObject().put("tenant", tenant).put("seq", head.seq()).put("hash", head.hash())
-        .put("at", at).put("prevSeq", head.checkpointSeq()).put("prevCheckpoint", checkpointHash(head.checkpointJws()));
+        .put("at", at).put("prevSeq", head.checkpointSeq()).put("prevCheckpoint", checkpointHash(head.checkpointJws()))
+        .put("merkleRoot", new MerkleWindow(window).root());
     checkpoints.add(new Checkpoint(tenant, head.seq(), head.hash(), at, keys.kid(), keys.sign(payload)));
   }
 
@@ -96,6 +107,18 @@ final class SealPlan {
     return head.checkpointAt() == null
         || head.seq() - head.checkpointSeq() >= settings.checkpointEvery()
         || !Duration.between(head.checkpointAt(), now).minusSeconds(settings.checkpointSeconds()).isNegative();
+  }
+
+  /**
+   * The record hashes of a due chain's window: the stored ones after its last checkpoint
+   * ({@code stored}, as the sealer read them to check the head) and those this round appends.
+   */
+  List<String> window(String tenant, List<ChainRecord> stored) {
+    long after = due.get(tenant).checkpointSeq();
+    List<String> hashes = new ArrayList<>();
+    stored.stream().filter(record -> record.seq() > after).forEach(record -> hashes.add(record.hash()));
+    links.stream().filter(link -> link.record().tenant().equals(tenant)).forEach(link -> hashes.add(link.record().hash()));
+    return hashes;
   }
 
   boolean isEmpty() {

@@ -1,5 +1,6 @@
 package fincloud.audit;
 
+import fincloud.bus.CallerSeal;
 import fincloud.shared.Addresses;
 import fincloud.shared.NodeMetrics;
 import fincloud.shared.Timestamps;
@@ -67,6 +68,8 @@ final class Sealer {
   static final int LOCK_SPACE = 0x41554454;
 
   private static final Logger LOG = LoggerFactory.getLogger(Sealer.class);
+  /** How long a published checkpoint's seal holds: other nodes take it as it comes, or never. */
+  private static final long PUBLISHED_VALID_MS = 60_000;
 
   /** The distinct tenants with outbox rows: a loose index scan, one probe per tenant. */
   private static final String PENDING_TENANTS = """
@@ -284,7 +287,7 @@ final class Sealer {
           : HeadCheck.problem(tenant, stored.checkpointJws() == null ? null : keys.verify(stored.checkpointJws()),
               stored.checkpointSeq(), witnessed(tenant), records, stored.seq());
       if (problem == null) {
-        plan.sign(tenant, keys, now);
+        plan.sign(tenant, keys, now, plan.window(tenant, records));
         alarms.remove(tenant);
       } else {
         alarm(tenant, problem);
@@ -367,6 +370,13 @@ final class Sealer {
     sealedCount.increment(plan.links.size());
     if (!plan.checkpoints.isEmpty()) {
       witness.remember(plan.checkpoints);
+      // every node of the cluster keeps them too (Witness#learn), out of this database owner's reach
+      plan.checkpoints.forEach(checkpoint -> {
+        JsonObject signed = new JsonObject().put("tenant", checkpoint.tenant()).put("seq", checkpoint.seq())
+            .put("jws", checkpoint.jws());
+        vertx.eventBus().publish(Addresses.AUDIT_CHECKPOINT_SIGNED, signed,
+            CallerSeal.sealed(vertx, Addresses.AUDIT_CHECKPOINT_SIGNED, signed, PUBLISHED_VALID_MS));
+      });
       vertx.executeBlocking(() -> {
         witness.save();
         return null;

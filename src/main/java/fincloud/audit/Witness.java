@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The newest checkpoint per chain that this node signed, kept where the database's owner cannot
- * edit it: in memory and in a file of the node's data folder ({@code audit-witness.json}, one JWS
- * per chain), read again when a node restarts on the same folder. Deleting checkpoint rows or
+ * The newest checkpoint per chain that this node signed or learned from the cluster's other nodes
+ * ({@link #learn}), kept where the database's owner cannot edit it: in memory and in a file of the
+ * node's data folder ({@code audit-witness.json}, one JWS per chain), read again when a node
+ * restarts on the same folder. Deleting checkpoint rows or
  * rewriting the chain under them then still shows: the witnessed checkpoint is missing from the
  * database, or the chain no longer has its hash at its seq.
  */
@@ -75,6 +76,28 @@ final class Witness {
   /** Keeps newly committed checkpoints in memory; {@link #save} writes them to the file. */
   void remember(List<SealPlan.Checkpoint> checkpoints) {
     checkpoints.forEach(checkpoint -> keep(checkpoint.tenant(), checkpoint.jws(), checkpoint.seq()));
+  }
+
+  /**
+   * A checkpoint another node of the cluster signed and published: kept, like this node's own, when
+   * a trusted key signed it for the chain it names and it is newer than the one kept. Blocking:
+   * verifies a signature, writes the file.
+   *
+   * @return whether it was kept
+   */
+  boolean learn(String jws, CheckpointKeys keys) {
+    JsonObject payload = jws == null ? null : keys.verify(jws);
+    if (payload == null || !(payload.getValue("tenant") instanceof String tenant)
+        || !(payload.getValue("seq") instanceof Number seq)) {
+      LOG.warn("a checkpoint published on the event bus is not one a trusted key signed: not kept");
+      return false;
+    }
+    if (seq.longValue() <= seq(tenant)) {
+      return false;
+    }
+    keep(tenant, jws, seq.longValue());
+    save();
+    return true;
   }
 
   /** Writes what is remembered to the file. Blocking: file I/O. */

@@ -38,6 +38,7 @@ public final class Routes {
       replace("/v1/risk/rules", "risk:admin", Addresses.RISK_RULES_PUT, "RiskRulesRequest")
           .withMaxBody(1024 * 1024),
       read("/v1/audit/events", "audit:read", Addresses.AUDIT_EVENTS).orScope(OPERATOR),
+      read("/v1/audit/events/:seq/proof", "audit:read", Addresses.AUDIT_PROOF).orScope(OPERATOR),
       read("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY).orScope(OPERATOR),
       write("/v1/audit/verify", "audit:read", Addresses.AUDIT_VERIFY, "AuditVerifyRequest").orScope(OPERATOR),
       read("/v1/audit/checkpoints", "audit:read", Addresses.AUDIT_CHECKPOINTS).orScope(OPERATOR),

@@ -5,9 +5,12 @@ import fincloud.shared.NodeIdentity;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.Readiness;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
@@ -27,6 +30,8 @@ final class HealthListener extends VerticleBase {
   private final boolean management;
   private Pool pool;
   private HttpServer server;
+
+  private static final long PRIVILEGE_CHECK_TIMEOUT_MS = 2000;
 
   private HealthListener(NodeIdentity node, PoolSettings database, boolean management) {
     this.node = node;
@@ -50,6 +55,7 @@ final class HealthListener extends VerticleBase {
     Router router = Router.router(vertx);
     HealthChecks checks = Readiness.checks(vertx, pool, node.clustered());
     if (management) {
+      checks.register("auditPrivileges", PRIVILEGE_CHECK_TIMEOUT_MS, this::auditPrivileges);
       Readiness.detailedRoutes(router, checks);
       router.get("/metrics").handler(PrometheusScrapingHandler.create());
     } else {
@@ -60,6 +66,23 @@ final class HealthListener extends VerticleBase {
         .listen(management ? node.managementPort() : node.httpPort(),
             management ? node.managementHost() : node.httpHost())
         .onSuccess(listening -> server = listening);
+  }
+
+  /**
+   * Whether the node's database role could rewrite the audit history. Always up: a node that could
+   * still serves (README, "Least privilege"), and says so here as well as in its start-up log.
+   */
+  private void auditPrivileges(Promise<Status> promise) {
+    pool.query(RuntimeRole.CAN_REWRITE_AUDIT).execute()
+        .onSuccess(rows -> {
+          boolean can = rows.size() > 0 && Boolean.TRUE.equals(rows.iterator().next().getBoolean(0));
+          JsonObject data = new JsonObject().put("runtimeRoleCanRewriteAuditTables", can);
+          promise.tryComplete(Status.OK(can ? data.put("warning", "the node's database role may update, delete,"
+              + " alter or drop audit_log and audit_checkpoints: run it as a member of fincloud_runtime") : data));
+        })
+        .onFailure(failure -> promise.tryComplete(Status.OK(new JsonObject()
+            .put("runtimeRoleCanRewriteAuditTables", (Object) null).put("warning", "could not check: "
+                + failure.getMessage()))));
   }
 
   /** The port it listens on (the one chosen when configured 0). */

@@ -197,11 +197,16 @@ public final class Main {
     String export = option(words, "--export");
     String keys = option(words, "--keys");
     String checkpoints = option(words, "--checkpoints");
-    if (export == null || keys == null) {
-      LOG.error("usage: audit-verify --export EXPORT.ndjson --keys KEYS.json [--checkpoints CHECKPOINTS]");
+    String proof = option(words, "--proof");
+    if ((export == null) == (proof == null) || keys == null) {
+      LOG.error("usage: audit-verify --export EXPORT.ndjson --keys KEYS.json [--checkpoints CHECKPOINTS]"
+          + " | audit-verify --proof PROOF.json --keys KEYS.json");
       return 2;
     }
     try {
+      if (proof != null) {
+        return auditProof(OfflineVerifier.verifyProof(Path.of(proof), Path.of(keys)));
+      }
       JsonObject verdict = OfflineVerifier.verify(Path.of(export), Path.of(keys),
           checkpoints == null ? null : Path.of(checkpoints));
       if (verdict.getBoolean("valid")) {
@@ -215,6 +220,16 @@ public final class Main {
       LOG.error("audit-verify could not read its input: {}", e.toString());
       return 2;
     }
+  }
+
+  private static int auditProof(JsonObject verdict) {
+    if (verdict.getBoolean("valid")) {
+      LOG.info("record {} is in the chain under the checkpoint at seq {}", verdict.getValue("seq"),
+          verdict.getValue("checkpointSeq"));
+      return 0;
+    }
+    LOG.error("the proof does not hold for record {}: {}", verdict.getValue("seq"), verdict.getString("reason"));
+    return 1;
   }
 
   private static String option(List<String> words, String name) {

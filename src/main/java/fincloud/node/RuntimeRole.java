@@ -50,18 +50,21 @@ public final class RuntimeRole {
         + owner.getDatabase();
   }
 
+  /** One boolean: whether the session's role could rewrite the audit tables. */
+  static final String CAN_REWRITE_AUDIT = """
+      SELECT r.rolsuper OR pg_has_role(current_user, t.tableowner, 'MEMBER')
+        OR has_table_privilege(current_user, 'audit_log', 'UPDATE, DELETE, TRUNCATE')
+        OR has_table_privilege(current_user, 'audit_checkpoints', 'UPDATE, DELETE, TRUNCATE')
+      FROM pg_roles r, pg_tables t
+      WHERE r.rolname = current_user AND t.schemaname = 'public' AND t.tablename = 'audit_log'""";
+
   /**
    * Whether the role of {@code pgUrl} could rewrite the audit tables (a superuser, their owner,
    * or a role granted update, delete or truncate): the node still runs, and says so.
    */
   public static boolean canRewriteAudit(String pgUrl) throws SQLException {
     try (Connection connection = DatabaseSettings.connect(pgUrl); Statement statement = connection.createStatement();
-        ResultSet row = statement.executeQuery("""
-            SELECT r.rolsuper OR pg_has_role(current_user, t.tableowner, 'MEMBER')
-              OR has_table_privilege(current_user, 'audit_log', 'UPDATE, DELETE, TRUNCATE')
-              OR has_table_privilege(current_user, 'audit_checkpoints', 'UPDATE, DELETE, TRUNCATE')
-            FROM pg_roles r, pg_tables t
-            WHERE r.rolname = current_user AND t.schemaname = 'public' AND t.tablename = 'audit_log'""")) {
+        ResultSet row = statement.executeQuery(CAN_REWRITE_AUDIT)) {
       return row.next() && row.getBoolean(1);
     }
   }

@@ -37,6 +37,9 @@ public final class Addresses {
   public static final String AUDIT_VERIFY = "fincloud.audit.verify";
   public static final String AUDIT_KEYS = "fincloud.audit.keys";
   public static final String AUDIT_CHECKPOINTS = "fincloud.audit.checkpoints";
+  public static final String AUDIT_PROOF = "fincloud.audit.proof";
+  /** Published by a sealer after it committed checkpoints: {@code {"tenant","seq","jws"}}, one message each. */
+  public static final String AUDIT_CHECKPOINT_SIGNED = "fincloud.audit.checkpoint-signed";
   public static final String AUDIT_FULL_VERIFICATION_START = "fincloud.audit.full-verification.start";
   public static final String AUDIT_FULL_VERIFICATION = "fincloud.audit.full-verification";
   /** Slices of a chain that the gateway pages through to stream exports and live events. */

@@ -271,4 +271,31 @@ class AuditApiTest {
     JsonObject verdict = http.get("globex-auditor", "/v1/audit/verify").bodyAsJsonObject();
     assertThat(verdict.getLong("recomputedFrom")).as("a short chain is recomputed whole").isEqualTo(1);
   }
+
+  @Test
+  void aSealedRecordsInclusionProofIsCheckedOfflineWithThePublishedKeysAlone() throws Exception {
+    String account = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")).getString("id");
+    long seq = waitFor(AUDITOR, "&entityId=" + account, r -> true).getLong("seq");
+    HttpResponse<Buffer> proof = Eventually.until("a checkpoint over record " + seq, AuditReads.DEADLINE,
+        () -> http.get(AUDITOR, "/v1/audit/events/" + seq + "/proof"), answer -> answer.statusCode() != 409);
+    assertThat(proof.statusCode()).as(proof.bodyAsString()).isEqualTo(200);
+    assertThat(proof.bodyAsJsonObject().getJsonObject("record").getString("entityId")).isEqualTo(account);
+
+    java.nio.file.Path keys = java.nio.file.Files.createTempFile("audit-keys", ".json");
+    java.nio.file.Files.writeString(keys, http.get(AUDITOR, "/v1/audit/keys").bodyAsString());
+    java.nio.file.Path saved = java.nio.file.Files.createTempFile("audit-proof", ".json");
+    java.nio.file.Files.writeString(saved, proof.bodyAsString());
+    JsonObject verdict = OfflineVerifier.verifyProof(saved, keys);
+    assertThat(verdict.getBoolean("valid")).as(verdict.encode()).isTrue();
+    assertThat(verdict.getLong("seq")).isEqualTo(seq);
+
+    assertThat(http.get(AUDITOR, "/v1/audit/events/999999/proof").bodyAsJsonObject().getString("code"))
+        .isEqualTo("NOT_FOUND");
+    assertThat(http.get(AUDITOR, "/v1/audit/events/x1/proof").statusCode()).isEqualTo(400);
+    assertThat(http.get(AUDITOR, "/v1/audit/events/0/proof").statusCode()).isEqualTo(400);
+    assertThat(http.get("acme-teller", "/v1/audit/events/" + seq + "/proof").statusCode()).as("no audit:read")
+        .isEqualTo(403);
+    HttpResponse<Buffer> ofGlobex = http.get("globex-auditor", "/v1/audit/events/" + seq + "/proof");
+    assertThat(ofGlobex.bodyAsString()).as("globex's own chain, never acme's record").doesNotContain(account);
+  }
 }

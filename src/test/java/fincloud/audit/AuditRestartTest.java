@@ -129,6 +129,78 @@ class AuditRestartTest {
     sql.close().await();
   }
 
+  @Test
+  void aTailCutOffWithItsCheckpointsIsReportedOnTheNodeAndAfterARestart(Vertx vertx) throws Exception {
+    attackAndRestart(vertx, (sql, kept) -> OwnerRewrite.asOwner(sql,
+        "DELETE FROM audit_log WHERE tenant = 'acme' AND seq > 6",
+        "DELETE FROM audit_checkpoints WHERE tenant = 'acme' AND seq > 4"), "chain ends at 6");
+  }
+
+  @Test
+  void checkpointsDeletedAloneAreReportedOnTheNodeAndAfterARestart(Vertx vertx) throws Exception {
+    attackAndRestart(vertx, (sql, kept) -> OwnerRewrite.asOwner(sql,
+        "DELETE FROM audit_checkpoints WHERE tenant = 'acme' AND seq > 4"), "missing from audit_checkpoints");
+  }
+
+  @Test
+  void aForgedCheckpointChainIsReportedOnTheNodeAndAfterARestart(Vertx vertx) throws Exception {
+    attackAndRestart(vertx, (sql, kept) -> {
+      OwnerRewrite.rewriteFrom(sql, "acme", 5);
+      OwnerRewrite.asOwner(sql, "DELETE FROM audit_checkpoints WHERE tenant = 'acme' AND seq > 4");
+      String four = kept.stream().map(JsonObject.class::cast).filter(c -> c.getLong("seq") == 4).findFirst()
+          .orElseThrow().getString("jws");
+      String hash8 = sql.query("SELECT hash FROM audit_log WHERE tenant = 'acme' AND seq = 8").execute().await()
+          .iterator().next().getString(0);
+      CheckpointKeys attacker = new CheckpointKeys(CheckpointKeys.generate(), List.of());
+      String forged = attacker.sign(new JsonObject().put("tenant", "acme").put("seq", 8L).put("hash", hash8)
+          .put("at", "2026-12-04T00:00:00Z").put("prevSeq", 4L).put("prevCheckpoint", SealPlan.checkpointHash(four)));
+      OwnerRewrite.asOwner(sql, "INSERT INTO audit_checkpoints (tenant, seq, hash, at, kid, jws) VALUES ('acme', 8, '"
+          + hash8 + "', now(), '" + attacker.kid() + "', '" + forged + "')");
+    }, "not signed by a trusted key");
+  }
+
+  /** What the database's owner does to a chain of eight records, given the checkpoints signed so far. */
+  private interface Attack {
+    void on(Pool sql, JsonArray kept);
+  }
+
+  /**
+   * A chain of eight records with checkpoints at 4 and 8 (and maybe others); the attack, which
+   * leaves no checkpoint of the node's after 4; then {@code GET /v1/audit/verify} reports it from
+   * record 5 on the node, which stays ready, and on a node restarted on the same data folder.
+   */
+  private static void attackAndRestart(Vertx vertx, Attack attack, String reason) throws Exception {
+    String pgUrl = TestDatabase.freshDatabase();
+    Pool sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
+    JsonObject config = new JsonObject().put("audit", AUDIT.copy().put("checkpointEvery", 1))
+        .put("FINCLOUD_DATA_DIR", Files.createTempDirectory("fincloud-audit-witness").toString());
+    TestNode node = TestNode.start(vertx, config, pgUrl);
+    TestClient http = node.client();
+    act(http, 2);
+    signedUpTo(http, 4);
+    act(http, 2);
+    JsonArray kept = signedUpTo(http, 8);
+    JsonObject intact = http.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject();
+    assertThat(intact.getBoolean("valid")).as(intact.encode()).isTrue();
+
+    attack.on(sql, kept);
+    JsonObject verdict = http.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject();
+    assertRewriteReportedAt5(verdict);
+    assertThat(verdict.getString("reason")).contains(reason);
+    assertThat(http.web().get("/health/ready").send().await().statusCode()).isEqualTo(200);
+    http.close();
+    node.stop();
+
+    TestNode restarted = TestNode.start(vertx, config, pgUrl);
+    TestClient again = restarted.client();
+    JsonObject afterRestart = again.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject();
+    assertRewriteReportedAt5(afterRestart);
+    assertThat(afterRestart.getString("reason")).contains(reason);
+    again.close();
+    restarted.stop();
+    sql.close().await();
+  }
+
   /** Opens and freezes {@code count} accounts: two records each. */
   private static void act(TestClient http, int count) {
     for (int i = 0; i < count; i++) {

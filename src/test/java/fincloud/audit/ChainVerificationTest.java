@@ -71,7 +71,9 @@ class ChainVerificationTest {
         .execute().await().iterator().next().toJson();
     assertThat(db.keys.verify(checkpoint.getString("jws"))).isEqualTo(new JsonObject().put("tenant", "intact")
         .put("seq", 9L).put("hash", db.records("intact").get(8).hash()).put("at", checkpoint.getString("at"))
-        .put("prevSeq", 6L).put("prevCheckpoint", CanonicalJson.sha256Hex(previous.getString("jws"))));
+        .put("prevSeq", 6L).put("prevCheckpoint", CanonicalJson.sha256Hex(previous.getString("jws")))
+        .put("merkleRoot", new MerkleWindow(db.records("intact").subList(6, 9).stream().map(ChainRecord::hash).toList())
+            .root()));
   }
 
   @Test

@@ -84,6 +84,58 @@ class OfflineVerifierTest {
     assertThat(verdict.getString("reason")).contains("not signed by a trusted key");
   }
 
+  @Test
+  void aTailCutOffWithItsCheckpointsIsCaughtByTheKeptCheckpoints() throws Exception {
+    List<ChainRecord> cut = db.records("offline").subList(0, 7);
+    Path fetchedAfter = jwsLines(storedCheckpoints().subList(0, 2));
+    assertThat(OfflineVerifier.verify(export(cut), keys, fetchedAfter).getBoolean("valid"))
+        .as("the shortened chain and what is left of its checkpoints agree").isTrue();
+    JsonObject verdict = OfflineVerifier.verify(export(cut), keys, checkpoints(List.of()));
+    assertThat(verdict.getBoolean("valid")).isFalse();
+    assertThat(verdict.getLong("firstInvalidSeq")).isEqualTo(7);
+    assertThat(verdict.getString("reason")).contains("chain ends at 7");
+  }
+
+  @Test
+  void checkpointsDeletedAloneBreakTheCheckpointChain() throws Exception {
+    List<String> stored = storedCheckpoints();
+    JsonObject verdict = OfflineVerifier.verify(export(db.records("offline")), keys,
+        jwsLines(List.of(stored.get(0), stored.get(2))));
+    assertThat(verdict.getBoolean("valid")).isFalse();
+    assertThat(verdict.getLong("firstInvalidSeq")).isEqualTo(4);
+    assertThat(verdict.getString("reason")).contains("does not follow the checkpoint at seq 3");
+  }
+
+  @Test
+  void aForgedCheckpointChainOverARewriteIsReported() throws Exception {
+    List<ChainRecord> records = rewrittenFrom(db.records("offline"), 7);
+    CheckpointKeys attacker = new CheckpointKeys(CheckpointKeys.generate(), List.of());
+    List<String> stored = storedCheckpoints();
+    String forged = attacker.sign(new JsonObject().put("tenant", "offline").put("seq", 9L)
+        .put("hash", records.get(8).hash()).put("at", records.get(8).at()).put("prevSeq", 6L)
+        .put("prevCheckpoint", fincloud.shared.CanonicalJson.sha256Hex(stored.get(1))));
+    JsonObject verdict = OfflineVerifier.verify(export(records), keys,
+        jwsLines(List.of(stored.get(0), stored.get(1), forged)));
+    assertThat(verdict.getBoolean("valid")).isFalse();
+    assertThat(verdict.getLong("firstInvalidSeq")).isEqualTo(7);
+    assertThat(verdict.getString("reason")).contains("not signed by a trusted key");
+  }
+
+  /** The stored checkpoints' JWS, oldest first (3, 6, 9). */
+  private static List<String> storedCheckpoints() {
+    List<String> jws = new ArrayList<>();
+    new AuditLog(db.vertx, db.pool).checkpoints("offline", 0, 100).await().getJsonArray("items")
+        .forEach(item -> jws.add(((JsonObject) item).getString("jws")));
+    assertThat(jws).hasSize(3);
+    return jws;
+  }
+
+  private static Path jwsLines(List<String> jws) throws Exception {
+    Path file = Files.createTempFile("audit-checkpoints", ".jws");
+    Files.writeString(file, String.join("\n", jws), StandardCharsets.UTF_8);
+    return file;
+  }
+
   private static Path export(List<ChainRecord> records) throws Exception {
     Path file = Files.createTempFile("audit-export", ".ndjson");
     StringBuilder lines = new StringBuilder();

@@ -107,6 +107,7 @@ class AuthorizationMatrixTest {
     if (path.contains(":id")) {
       path = path.replace(":id", path.startsWith("/v1/transfers") ? freshHold() : freshAccount());
     }
+    path = path.replace(":seq", "1");
     RawHttp.Request request = RawHttp.Request.of(route.method().name(), path);
     if (!authorization.isEmpty()) {
       request = request.header("Authorization", authorization);
@@ -133,6 +134,10 @@ class AuthorizationMatrixTest {
 
   /** Routes whose body this test writes itself, so that an allowed call must succeed. */
   static boolean knownValid(ApiRoute route) {
+    // an inclusion proof also waits for the record's checkpoint (409 until then): InclusionProofTest, AuditApiTest
+    if (route.path().contains(":seq")) {
+      return false;
+    }
     return route.method() == HttpMethod.GET || route.schema() == null
         || Set.of("/v1/accounts", "/v1/transfers", "/v1/transfers/batch", "/v1/transfers/:id/post").contains(route.path());
   }

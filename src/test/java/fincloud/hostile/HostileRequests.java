@@ -58,6 +58,9 @@ final class HostileRequests {
 
   /** The route's path with its {@code :id} replaced: mostly a real id, else another tenant's or an odd one. */
   String path(ApiRoute route, Random random, boolean mostlyReal) {
+    if (route.path().contains(":seq")) {
+      return route.path().replace(":seq", seq(random, mostlyReal));
+    }
     if (!route.path().contains(":id")) {
       return route.path();
     }
@@ -72,6 +75,20 @@ final class HostileRequests {
       id = oddId(random);
     }
     return route.path().replace(":id", id);
+  }
+
+  /** An audit seq: mostly one the chain has, else past its head, zero, too large, or not a number. */
+  String seq(Random random, boolean mostlyReal) {
+    if (random.nextInt(10) < (mostlyReal ? 8 : 4)) {
+      return Integer.toString(1 + random.nextInt(5));
+    }
+    return switch (random.nextInt(5)) {
+      case 0 -> "0";
+      case 1 -> Long.toString(1_000_000L + random.nextInt(1000));
+      case 2 -> "9007199254740992";
+      case 3 -> "-1";
+      default -> oddId(random);
+    };
   }
 
   String oddId(Random random) {

@@ -78,6 +78,19 @@ class ManagementListenerTest {
   }
 
   @Test
+  void aNodeWhoseRoleCouldRewriteTheAuditTablesSaysSoInItsDetailedHealthAndStaysReady() {
+    // the test database's role owns the tables, as a node run without FINCLOUD_PG_MIGRATION_URL would
+    HttpResponse<Buffer> ready = gatewayNode.management().web().get("/health/ready").send().await();
+    assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+    io.vertx.core.json.JsonObject check = ready.bodyAsJsonObject().getJsonArray("checks").stream()
+        .map(io.vertx.core.json.JsonObject.class::cast).filter(c -> "auditPrivileges".equals(c.getString("id")))
+        .findFirst().orElseThrow(() -> new AssertionError("no auditPrivileges check in " + ready.bodyAsString()));
+    assertThat(check.getString("status")).isEqualTo("UP");
+    assertThat(check.getJsonObject("data").getBoolean("runtimeRoleCanRewriteAuditTables")).isTrue();
+    assertThat(check.getJsonObject("data").getString("warning")).contains("fincloud_runtime");
+  }
+
+  @Test
   void theManagementListenerServesNoApi() {
     TestClient management = gatewayNode.management();
     assertThat(management.web().get("/v1/accounts").send().await().statusCode()).isEqualTo(404);

@@ -72,6 +72,8 @@ public final class TestNode {
         .mergeIn(new JsonObject().put("gateway", new JsonObject().put("tokenLimits", new JsonObject()
             .put("perClient", new JsonObject().put("limit", 1_000_000).put("periodMs", 1000))
             .put("perAddress", new JsonObject().put("limit", 1_000_000).put("periodMs", 1000)))), true)
+        // a scheduled full verification would compete with what a test measures: a test turns it on
+        .mergeIn(new JsonObject().put("audit", new JsonObject().put("fullVerificationIntervalSeconds", 0)), true)
         .mergeIn(overrides, true)
         .put("FINCLOUD_HTTP_PORT", port).put("FINCLOUD_PG_URL", pgUrl);
     // a free port of its own: HTTP port + 1000 may be taken on a machine running many tests
