@@ -14,14 +14,11 @@ import org.slf4j.LoggerFactory;
  * {@code limit} requests per {@code periodMs} in total, whichever gateways it sends them to, from
  * its own entry under {@code clients} or from {@code default}; without either it is not limited.
  * A request is decided on this node alone, never waiting: the node spends permits it leased from
- * the cluster's count ahead of time (see {@link ClientQuota}); a lease the cluster does not
- * answer within {@link #LEASE_TIMEOUT_MS} leaves the node counting alone, to the full limit, until
- * the window ends (the limit degrades to a per-node one, it never goes away). Shared by every
- * gateway instance of the node.
+ * the cluster's count ahead of time, and gives credit while a lease is on its way (see
+ * {@link ClientQuota}); while the cluster's count is out of reach, the limit holds per node (it
+ * degrades, it never goes away). Shared by every gateway instance of the node.
  */
 final class ClientRateLimits {
-  /** A lease slower than this means the cluster's state is out of reach (e.g. a frozen member owns it). */
-  static final long LEASE_TIMEOUT_MS = 500;
   private static final Logger LOG = LoggerFactory.getLogger(ClientRateLimits.class);
   /** Stands for "no limit" in the map (a ConcurrentHashMap holds no nulls). */
   private static final ClientQuota NONE = new ClientQuota(1, 1);
@@ -51,13 +48,15 @@ final class ClientRateLimits {
       return 0;
     }
     long now = clock.millis();
-    long window = quota.windowAt(now);
-    ClientQuota.Decision decision = quota.admit(window);
+    ClientQuota.Decision decision = quota.admit(now);
+    if (decision == ClientQuota.Decision.WAIT) {
+      return 1;
+    }
     if (decision == ClientQuota.Decision.REFUSED) {
       return Math.max(1, TimeUnit.MILLISECONDS.toSeconds(quota.msToNextWindow(now) + 999));
     }
     if (decision == ClientQuota.Decision.ADMITTED_LEASE) {
-      lease(clientId, quota, window);
+      lease(clientId, quota, quota.windowAt(now));
     }
     return 0;
   }
@@ -65,21 +64,25 @@ final class ClientRateLimits {
   /** "limit requests per periodMs", for the client's refusal. */
   String describe(String clientId) {
     ClientQuota quota = quotas.get(clientId);
-    return quota.limit + " requests per " + quota.periodMs + " ms" + (quota.countingAlone() ? " on this node" : "");
+    return quota.limit + " requests per " + quota.periodMs + " ms";
   }
 
+  /**
+   * Not timed out: a lease that takes long (a frozen member owns the count) is answered when the
+   * member is back or dropped, and charges the count for the credit given meanwhile.
+   */
   private void lease(String clientId, ClientQuota quota, long window) {
-    leases.lease(clientId, window, quota.batch, quota.limit)
-        .timeout(LEASE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    int asked = quota.leaseSize();
+    leases.lease(clientId, window, asked, quota.limit)
         .onSuccess(granted -> {
-          if (quota.leased(window, granted)) {
+          if (quota.leased(window, asked, granted, clock.millis())) {
             lease(clientId, quota, window);
           }
         })
         .onFailure(failure -> {
-          LOG.warn("the cluster's count of {}'s requests did not answer, this node counts alone until the window ends: {}",
+          LOG.warn("the cluster's count of {}'s requests failed, the limit holds per node meanwhile: {}",
               clientId, failure.toString());
-          quota.unanswered(window);
+          quota.leaseFailed(window, clock.millis());
         });
   }
 
