@@ -23,13 +23,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Failed authentications — a bad client secret at {@code /oauth/token}, a bad or expired token at
  * {@code /v1} — become {@code AUTH_FAILED} audit records (PCI DSS 10.2.1.4). So that a flood of bad
- * tokens cannot flood the log, attempts are gathered in one-second windows per client (when the
- * client id is one of ours) or per remote address (otherwise), shared by all gateway instances of
- * the node: each window becomes one record carrying the number of attempts it stands for, written
+ * tokens cannot flood the log, attempts are gathered in windows of one second of the clock per
+ * client (when the client id is one of ours) or per remote address (otherwise), shared by all
+ * gateway instances of the node and, through {@link AuthFailureGathering}, by every gateway of the
+ * cluster: each window becomes one record carrying the number of attempts it stands for, written
  * to the outbox in a small transaction of its own. A known client's record goes to its tenant's
  * chain; an unknown client's (or a token's, which cannot be trusted to name one) to the
- * {@code _system} chain that only the platform operator reads. The limit is per node: a cluster of n gateways
- * writes at most n records per second for one client.
+ * {@code _system} chain that only the platform operator reads. When the cluster's map is out of
+ * reach each node writes its own window: at most one record per second per node then.
  */
 final class AuthFailures {
   static final String SYSTEM_CHAIN = ReservedTenants.SYSTEM;
@@ -42,11 +43,13 @@ final class AuthFailures {
   private final Pool pool;
   private final ClientRegistry clients;
   private final Windows windows;
+  private final AuthFailureGathering gathering;
 
   AuthFailures(Vertx vertx, Pool pool, ClientRegistry clients) {
     this.vertx = vertx;
     this.pool = pool;
     this.clients = clients;
+    this.gathering = new AuthFailureGathering(vertx);
     Windows fresh = new Windows();
     Windows shared = NodeState.<Windows>local(vertx)
         .putIfAbsent("authFailures", fresh);
@@ -63,23 +66,40 @@ final class AuthFailures {
     Attempts attempt = new Attempts(client == null ? SYSTEM_CHAIN : client.tenant(),
         client == null ? null : client.id(), origin, ctx.get(RequestIds.KEY), 1, count(reason),
         client != null || clientId == null ? Set.of() : Set.of(cut(clientId)), System.currentTimeMillis());
-    if (windows.add(key, attempt)) {
-      vertx.setTimer(WINDOW_MS, fire -> flush(key));
+    add(key, attempt);
+  }
+
+  /** Adds attempts to the key's open window; the one that opens it closes it when its second ends. */
+  private void add(String key, Attempts attempts) {
+    if (windows.add(key, attempts)) {
+      long now = System.currentTimeMillis();
+      long second = now / WINDOW_MS;
+      vertx.setTimer((second + 1) * WINDOW_MS - now, fire -> flush(key, second));
     }
   }
 
-  private void flush(String key) {
+  private void flush(String key, long second) {
     Attempts window = windows.take(key);
     if (window == null) {
       return;
     }
+    gathering.gather(key, second, window).onComplete(gathered -> {
+      if (gathered.failed()) {
+        LOG.warn("the cluster's gathering of failed authentications of {} did not answer, writing this node's: {}",
+            key, gathered.cause().toString());
+        write(key, window);
+      } else if (gathered.result() != null) {
+        write(key, gathered.result());
+      }
+    });
+  }
+
+  private void write(String key, Attempts window) {
     LOG.info("{} failed authentication(s) of {} in the last second: {}", window.count(), key, window.reasons());
     pool.withTransaction(tx -> AuditOutbox.write(tx, List.of(window.toEvent()))).onFailure(failure -> {
       LOG.warn("could not audit {} failed authentications of {}, retrying: {}", window.count(), key,
           failure.toString());
-      if (windows.add(key, window)) {
-        vertx.setTimer(WINDOW_MS, fire -> flush(key));
-      }
+      add(key, window);
     });
   }
 
@@ -119,6 +139,27 @@ final class AuthFailures {
     Attempts reopened() {
       return new Attempts(tenant, client, origin, requestId, count, reasons, claimedClients,
           System.currentTimeMillis());
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("tenant", tenant).put("client", client).put("origin", origin)
+          .put("requestId", requestId).put("count", count).put("reasons", new JsonObject(new LinkedHashMap<>(reasons)))
+          .put("claimedClients", new JsonArray(List.copyOf(claimedClients))).put("openedAt", openedAt);
+    }
+
+    /** Attempts another gateway handed in; cut again, as they travelled through the cluster's map. */
+    static Attempts fromJson(JsonObject json) {
+      Map<String, Long> reasons = new LinkedHashMap<>();
+      json.getJsonObject("reasons", new JsonObject()).forEach(reason -> {
+        if (reasons.size() < MAX_LISTED) {
+          reasons.put(cut(reason.getKey()), ((Number) reason.getValue()).longValue());
+        }
+      });
+      Set<String> claimed = new LinkedHashSet<>();
+      json.getJsonArray("claimedClients", new JsonArray()).stream().limit(MAX_LISTED)
+          .forEach(id -> claimed.add(cut(String.valueOf(id))));
+      return new Attempts(json.getString("tenant"), json.getString("client"), cut(json.getString("origin")),
+          cut(json.getString("requestId")), json.getLong("count", 0L), reasons, claimed, json.getLong("openedAt", 0L));
     }
 
     AuditEvent toEvent() {

@@ -34,6 +34,6 @@ record GatewayGuards(ServiceCalls calls, InFlightLimit inFlight, BodyBudget bodi
     BodyBudget bodies = new BodyBudget(settings.bodyBudget());
     metrics.bodyBytes(bodies);
     return new GatewayGuards(calls, new InFlightLimit(settings.maxInFlight(), metrics), bodies,
-        new ClientRateLimits(settings.rateLimits()), metrics, new AuditStreamSlots(settings.auditStreams()));
+        new ClientRateLimits(vertx, settings.rateLimits()), metrics, new AuditStreamSlots(settings.auditStreams()));
   }
 }

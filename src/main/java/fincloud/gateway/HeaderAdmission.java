@@ -77,7 +77,7 @@ final class HeaderAdmission {
       guards.metrics().rateLimited();
       ctx.response().putHeader("Retry-After", Long.toString(wait));
       throw new ServiceException(ErrorCode.RATE_LIMITED, "client " + identity.clientId() + " is over its limit of "
-          + guards.rateLimits().describe(identity.clientId()) + " on this node");
+          + guards.rateLimits().describe(identity.clientId()));
     }
     if (route.scopes().stream().noneMatch(identity.scopes()::contains)) {
       throw new ServiceException(ErrorCode.FORBIDDEN, "this route needs the scope "
