@@ -39,6 +39,7 @@ log() { printf '%s [sync-standby] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
 WORK=$(mktemp -d -t fincloud-sync-standby.XXXXXX)
+chmod 755 "$WORK"  # pg_autoctl runs as the postgres user and must reach the formation's folder inside
 FORMATION="$WORK/formation"
 FAILOVER="$ROOT/cluster-config/pg-failover.sh"
 NODE_PID=""
