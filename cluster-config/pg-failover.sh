@@ -9,6 +9,8 @@
 #       synchronous standby are up, prints the multi-host URL for FINCLOUD_PG_URL (also in DIR/url)
 #   cluster-config/pg-failover.sh status DIR    the monitor's view of the nodes
 #   cluster-config/pg-failover.sh stop DIR      stops every node, then the monitor (only these)
+#   cluster-config/pg-failover.sh stop-node DIR NAME    stops one node (e.g. the standby, to measure
+#       the primary committing alone); start-node DIR NAME runs it again (it rejoins by itself)
 #
 # pg_autoctl refuses to run as root: as root the script runs it as the postgres user.
 set -euo pipefail
@@ -18,7 +20,7 @@ export PATH="$PG_BIN:$PATH"
 READY_SECONDS=${PGHA_READY_SECONDS:-120}
 
 usage() {
-  sed -n '6,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -143,6 +145,17 @@ stop() {
   rm -f "$DIR/pids"
 }
 
+# One node of a running formation, by name (node1, node2, ...).
+stop_node() {
+  [ -d "$DIR/$1" ] || { echo "no node $1 in $DIR" >&2; exit 1; }
+  autoctl stop --pgdata "$DIR/$1"
+}
+
+start_node() {
+  [ -d "$DIR/$1" ] || { echo "no node $1 in $DIR" >&2; exit 1; }
+  run_in_background "$1" run --pgdata "$DIR/$1"
+}
+
 [ $# -ge 2 ] || usage
 COMMAND=$1
 DIR=$(realpath -m "$2")
@@ -151,5 +164,7 @@ case $COMMAND in
   start) start "$@" ;;
   status) node_states || { echo "no monitor answers in $DIR" >&2; exit 1; } ;;
   stop) stop ;;
+  stop-node) [ $# = 1 ] || usage; stop_node "$1" ;;
+  start-node) [ $# = 1 ] || usage; start_node "$1" ;;
   *) usage ;;
 esac

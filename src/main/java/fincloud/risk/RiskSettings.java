@@ -8,15 +8,18 @@ import fincloud.shared.ConfigSection;
  *
  * @param rulesPollMs how often each instance compares its rule-set versions with the database
  * @param rulesMaxStaleMs an instance that could not check for this long stops scoring
+ * @param rulesOutageMaxStaleMs the same while the check fails for want of a database server
+ *     (never shorter than {@code rulesMaxStaleMs})
  * @param poolSize connections of risk's own pool
  * @param instances risk verticles on one node
  */
-public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, int poolSize, int instances) {
+public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, long rulesOutageMaxStaleMs, int poolSize, int instances) {
 
   public static RiskSettings from(ConfigSection risk) {
     return new RiskSettings(
         risk.longInteger("rulesPollMs", 1, 3_600_000),
         risk.longInteger("rulesMaxStaleMs", 1, 86_400_000),
+        risk.longInteger("rulesOutageMaxStaleMs", 1, 86_400_000),
         risk.integer("poolSize", 1, 100),
         risk.integer("instances", 1, 256));
   }

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * each also checks the versions in the database every {@code rulesPollMs} (500 ms), so a lost
  * message delays a change by at most that, and an instance that cannot check for
  * {@code rulesMaxStaleMs} stops scoring (payments' fallback decides) rather than score with a
- * set that may be stale.
+ * set that may be stale; when it cannot check because no database server answers (a failover),
+ * it keeps scoring with the sets it has for up to {@code rulesOutageMaxStaleMs} (see
+ * {@link RuleSetCache}), so that an outage the ledger rides out is no reason to decline.
  */
 public class RiskVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RiskVerticle.class);
@@ -62,7 +64,7 @@ public class RiskVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, database, "fincloud-risk", settings.poolSize());
-    ruleSets = new RuleSetCache(pool, settings.rulesMaxStaleMs());
+    ruleSets = new RuleSetCache(pool, settings.rulesMaxStaleMs(), settings.rulesOutageMaxStaleMs());
     consumers = new ServiceConsumers(vertx);
     scoring = Timer.builder(NodeMetrics.RISK_SCORING).description("Time risk takes to score one request")
         .register(NodeMetrics.registry());
@@ -114,7 +116,7 @@ public class RiskVerticle extends VerticleBase {
     long started = System.nanoTime();
     if (ruleSets.stale()) {
       return Future.failedFuture(new ServiceException(ErrorCode.UNAVAILABLE, "the rule sets could not be checked for "
-          + ruleSets.maxStaleMs() + " ms; not scoring with a set that may be stale"));
+          + ruleSets.uncheckedMs() + " ms; not scoring with a set that may be stale"));
     }
     String tenant = request.tenant();
     RuleSet rules = ruleSets.get(tenant);

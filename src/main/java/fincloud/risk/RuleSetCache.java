@@ -2,6 +2,7 @@ package fincloud.risk;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import java.util.HashMap;
 import java.util.Map;
@@ -12,6 +13,13 @@ import org.slf4j.LoggerFactory;
  * The rule sets in force, as one risk verticle instance holds them: installed when this instance
  * changes a set, reloaded from the database when another says it changed one, and when the periodic version check finds the
  * database ahead (the safety net for a lost message). Used from the verticle's event loop only.
+ *
+ * <p>When the check fails because no database server can be reached (a failover, a crash), the
+ * sets are kept in force for up to {@code outageMaxStaleMs}, not {@code maxStaleMs}: a rule change
+ * is a commit on the primary, so while there is none no change can be missed, and a transfer
+ * scored meanwhile moves money only once a primary commits it. What may be missed is a change
+ * committed in the last poll before the outage whose message was lost too, as in normal running.
+ * A server that answers with an error is no outage: then {@code maxStaleMs} holds.
  */
 final class RuleSetCache {
   private static final Logger LOG = LoggerFactory.getLogger(RuleSetCache.class);
@@ -19,12 +27,15 @@ final class RuleSetCache {
   private final Map<String, RuleSet> sets = new HashMap<>();
   private final Pool pool;
   private final long maxStaleMs;
+  private final long outageMaxStaleMs;
   private long checkedAtMs;
   private boolean checking;
+  private boolean databaseUnreachable;
 
-  RuleSetCache(Pool pool, long maxStaleMs) {
+  RuleSetCache(Pool pool, long maxStaleMs, long outageMaxStaleMs) {
     this.pool = pool;
     this.maxStaleMs = maxStaleMs;
+    this.outageMaxStaleMs = Math.max(maxStaleMs, outageMaxStaleMs);
   }
 
   Future<Void> load() {
@@ -41,13 +52,18 @@ final class RuleSetCache {
     return sets.getOrDefault(tenant, RuleSet.EMPTY);
   }
 
-  /** True when the versions could not be checked for a while: the sets may be out of date. */
+  /**
+   * True when the versions could not be checked for a while: the sets may be out of date. The
+   * while is longer when the last check failed for want of a database server (see the class).
+   */
   boolean stale() {
-    return System.currentTimeMillis() - checkedAtMs > maxStaleMs;
+    long uncheckedMs = System.currentTimeMillis() - checkedAtMs;
+    return uncheckedMs > (databaseUnreachable ? outageMaxStaleMs : maxStaleMs);
   }
 
-  long maxStaleMs() {
-    return maxStaleMs;
+  /** How long the sets have gone unchecked, for the refusal that says so. */
+  long uncheckedMs() {
+    return System.currentTimeMillis() - checkedAtMs;
   }
 
   /** Never goes back to an older version (a slow load must not undo a newer change). */
@@ -94,8 +110,15 @@ final class RuleSetCache {
             .filter(v -> v.getValue() > get(v.getKey()).version())
             .map(v -> RuleSetRepository.current(pool, v.getKey()).onSuccess(this::install))
             .toList()))
-        .onSuccess(done -> checkedAtMs = asked)
-        .onFailure(failure -> LOG.warn("could not check the risk rule versions: {}", failure.getMessage()))
+        .onSuccess(done -> {
+          checkedAtMs = asked;
+          databaseUnreachable = false;
+        })
+        .onFailure(failure -> {
+          // a PgException is the server's own answer: it is there, so the outage allowance does not apply
+          databaseUnreachable = !(failure instanceof PgException);
+          LOG.warn("could not check the risk rule versions: {}", failure.getMessage());
+        })
         .onComplete(done -> checking = false);
   }
 }

@@ -29,7 +29,12 @@ final class ClusterHarness implements AutoCloseable {
 
   /** @param config a configuration file's content, merged over the jar's defaults */
   ClusterHarness(JsonObject config) throws IOException {
-    pgUrl = TestDatabase.freshDatabase();
+    this(config, TestDatabase.freshDatabase());
+  }
+
+  /** On a database of the test's own (a failover formation's multi-host URL). */
+  ClusterHarness(JsonObject config, String pgUrl) throws IOException {
+    this.pgUrl = pgUrl;
     dir = workDirectory().resolve(clusterName);
     Files.createDirectories(dir);
     configFile = dir.resolve("fincloud.json");
