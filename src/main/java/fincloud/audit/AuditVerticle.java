@@ -1,6 +1,8 @@
 package fincloud.audit;
 
 import fincloud.bus.ServiceConsumers;
+import fincloud.privacy.DataKeys;
+import fincloud.privacy.PrivacySettings;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.PoolSettings;
@@ -26,11 +28,13 @@ public class AuditVerticle extends VerticleBase {
   private final AuditSettings settings;
   private final PoolSettings database;
   private final Path dataDir;
+  private final PrivacySettings privacy;
   private Sealer sealer;
   private ServiceConsumers consumers;
 
   /** @param dataDir the node's data folder, where the witness of the newest checkpoints is kept */
-  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir) {
+  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir, PrivacySettings privacy) {
+    this.privacy = privacy;
     this.settings = settings;
     this.database = database;
     this.dataDir = dataDir;
@@ -45,7 +49,8 @@ public class AuditVerticle extends VerticleBase {
         () -> Witness.load(dataDir, keys)).compose(witness -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
       AuditLog log = new AuditLog(vertx, pool);
-      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, new FullVerifications(pool, log, keys));
+      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, new FullVerifications(pool, log, keys),
+          new DataKeys(vertx, privacy), pool);
       return Future.all(List.of(
           consumers.on(Addresses.AUDIT_EVENTS, queries::events),
           consumers.on(Addresses.AUDIT_VERIFY, queries::verify),
