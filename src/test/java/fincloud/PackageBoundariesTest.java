@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageBoundariesTest {
   private static final List<String> SERVICES = List.of("gateway", "accounts", "payments", "risk", "audit");
-  private static final String[] NEUTRAL = {"fincloud.shared..", "fincloud.bus..", "fincloud.outbox..",
+  private static final String[] NEUTRAL = {"fincloud.shared..", "fincloud.bus..", "fincloud.outbox..", "fincloud.privacy..",
       "fincloud.idempotency.."};
 
   private static final JavaClasses MAIN = new ClassFileImporter()

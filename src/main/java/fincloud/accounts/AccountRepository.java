@@ -20,12 +20,14 @@ import java.util.TreeMap;
 /** The SQL of the accounts service: accounts, statements and the trial balance. */
 public final class AccountRepository {
   private static final String COLUMNS = "id, tenant, currency, status, overdraft_limit, allow_negative, "
-      + "owner_ref, metadata, posted, pending, created_at";
+      + "owner_ref, metadata, posted, pending, created_at, erased_at";
   private static final String INSERT = "INSERT INTO accounts (" + COLUMNS + ") "
-      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, now()) RETURNING " + COLUMNS;
+      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, now(), NULL) RETURNING " + COLUMNS;
   private static final String GET = "SELECT " + COLUMNS + " FROM accounts WHERE id = $1 AND tenant = $2";
   private static final String LOCK = GET + " FOR UPDATE";
   private static final String SET_STATUS = "UPDATE accounts SET status = $2 WHERE id = $1 RETURNING " + COLUMNS;
+  private static final String ERASE = "UPDATE accounts SET owner_ref = NULL, metadata = '{}', erased_at = now() "
+      + "WHERE id = $1 RETURNING " + COLUMNS;
   private static final String LIST = "SELECT " + COLUMNS + " FROM accounts WHERE tenant = $1 "
       + "AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
   private static final String ENTRIES = """
@@ -64,6 +66,11 @@ public final class AccountRepository {
   public static Future<JsonObject> setStatus(SqlClient transaction, String id, AccountStatus status) {
     return transaction.preparedQuery(SET_STATUS).execute(Tuple.of(id, status.name()))
         .map(rows -> toJson(rows.iterator().next()));
+  }
+
+  /** Drops the customer fields' ciphertext from the row and marks it erased (the key is destroyed apart). */
+  public static Future<JsonObject> erase(SqlClient transaction, String id) {
+    return transaction.preparedQuery(ERASE).execute(Tuple.of(id)).map(rows -> toJson(rows.iterator().next()));
   }
 
   public static Future<JsonObject> list(SqlClient client, String tenant, Page page) {
@@ -137,11 +144,12 @@ public final class AccountRepository {
     return rows.size() == 0 ? null : toJson(rows.iterator().next());
   }
 
+  /** The account as stored: its customer fields sealed ({@code fincloud.privacy.CustomerFields}). */
   static JsonObject toJson(Row row) {
     long posted = row.getLong("posted");
     long pending = row.getLong("pending");
     Object metadata = row.getValue("metadata");
-    return new JsonObject()
+    JsonObject account = new JsonObject()
         .put("id", row.getString("id"))
         .put("tenant", row.getString("tenant"))
         .put("currency", row.getString("currency"))
@@ -153,5 +161,9 @@ public final class AccountRepository {
         .put("balance", new JsonObject().put("posted", posted).put("pending", pending)
             .put("available", posted - pending))
         .put("createdAt", Timestamps.format(row.getOffsetDateTime("created_at")));
+    if (row.getOffsetDateTime("erased_at") != null) {
+      account.put("erased", true);
+    }
+    return account;
   }
 }

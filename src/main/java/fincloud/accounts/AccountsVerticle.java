@@ -5,6 +5,10 @@ import fincloud.idempotency.IdempotencyRecords;
 import fincloud.outbox.AuditAction;
 import fincloud.outbox.AuditEvent;
 import fincloud.outbox.AuditOutbox;
+import fincloud.privacy.CustomerFields;
+import fincloud.privacy.DataKey;
+import fincloud.privacy.DataKeys;
+import fincloud.privacy.PrivacySettings;
 import fincloud.shared.AccountStatus;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
@@ -23,29 +27,40 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.util.List;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The accounts service: opens accounts, changes their status, and serves balances, statements and
  * the trial balance. Money moves only through payments' ledger writer.
  */
 public class AccountsVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AccountsVerticle.class);
   private final PoolSettings database;
+  private final PrivacySettings privacy;
   private Pool pool;
   private ServiceConsumers consumers;
+  private DataKeys keys;
+  private long rewrapTimer;
+  private boolean rewrapping;
 
-  public AccountsVerticle(PoolSettings database) {
+  public AccountsVerticle(PoolSettings database, PrivacySettings privacy) {
     this.database = database;
+    this.privacy = privacy;
   }
 
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, database);
     consumers = new ServiceConsumers(vertx);
+    keys = new DataKeys(vertx, privacy);
+    rewrapTimer = vertx.setPeriodic(privacy.rewrapIntervalMs(), id -> rewrapRound());
     return Future.all(List.of(
         on(Addresses.ACCOUNTS_OPEN, this::open),
         on(Addresses.ACCOUNTS_GET, this::get),
         on(Addresses.ACCOUNTS_LIST, (caller, request) -> AccountRepository.list(pool, caller.tenant(),
             Page.from(request.getJsonObject("query"))).map(Answer::ok)),
+        on(Addresses.ACCOUNTS_ERASE, this::erase),
         on(Addresses.ACCOUNTS_ENTRIES, this::entries),
         on(Addresses.ACCOUNTS_FREEZE, (caller, request) -> change(caller, request, AccountLifecycle.FREEZE)),
         on(Addresses.ACCOUNTS_UNFREEZE, (caller, request) -> change(caller, request, AccountLifecycle.UNFREEZE)),
@@ -56,11 +71,33 @@ public class AccountsVerticle extends VerticleBase {
   /** Stops taking requests first (consumers unregistered), then finishes those it has. */
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(rewrapTimer);
     return consumers.stopAndDrain();
   }
 
+  /** Every answer leaves with its customer fields in clear: the database and the kept answers hold them sealed. */
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return consumers.on(address, operation);
+    return consumers.on(address, (caller, request) -> operation.apply(caller, request).compose(this::reveal));
+  }
+
+  private Future<Answer> reveal(Answer answer) {
+    return keys.reveal(pool, answer.body()).map(body -> new Answer(answer.status(), body, answer.replayed()));
+  }
+
+  /** One bounded round moving data keys to the active key-encryption key (a rotation); rounds never overlap. */
+  private void rewrapRound() {
+    if (rewrapping) {
+      return;
+    }
+    rewrapping = true;
+    keys.rewrapRound(pool, privacy.rewrapBatch())
+        .onSuccess(moved -> {
+          if (moved > 0) {
+            LOG.info("rewrapped {} data keys with the active key-encryption key", moved);
+          }
+        })
+        .onFailure(failure -> LOG.warn("rewrapping data keys failed: {}", failure.getMessage()))
+        .onComplete(done -> rewrapping = false);
   }
 
   private Future<Answer> open(RequestContext caller, JsonObject request) {
@@ -75,11 +112,42 @@ public class AccountsVerticle extends VerticleBase {
       return Future.succeededFuture(Answer.problem(ErrorCode.FORBIDDEN,
           "an overdraftLimit above 0 needs the admin scope", caller.requestId()));
     }
-    return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
-        AccountRepository.insert(tx, Ids.account(), caller.tenant(), body).compose(account ->
+    String id = Ids.account();
+    return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () -> keys.create(tx, id).compose(key ->
+        AccountRepository.insert(tx, id, caller.tenant(), sealed(key, body))).compose(account ->
             AuditOutbox.write(tx, List.of(AuditEvent.of(caller, AuditAction.ACCOUNT_OPENED, "account",
                     account.getString("id"), true, account)))
                 .map(Answer.created(account)))));
+  }
+
+  /** The request with its customer fields sealed with the account's key, as the row keeps them. */
+  private static JsonObject sealed(DataKey key, JsonObject body) {
+    return body.copy()
+        .put("ownerRef", CustomerFields.sealText(key, "ownerRef", body.getString("ownerRef")))
+        .put("metadata", CustomerFields.sealMetadata(key, body.getJsonObject("metadata")));
+  }
+
+  /**
+   * Crypto-shredding: the account's data key is destroyed, so that its customer fields, and those
+   * of the transfers it debited, can never be read again from any table, copy or audit record;
+   * money, entries and the audit chain are untouched. Erasing an erased account changes nothing.
+   */
+  private Future<Answer> erase(RequestContext caller, JsonObject request) {
+    String id = id(request);
+    return pool.withTransaction(tx -> IdempotencyRecords.once(tx, caller, () ->
+        AccountRepository.lock(tx, id, caller.tenant()).compose(account -> {
+          if (account == null) {
+            return Future.succeededFuture(notFound(caller, id));
+          }
+          if (account.getBoolean("erased", false)) {
+            return Future.succeededFuture(Answer.ok(account));
+          }
+          return keys.destroy(tx, id).compose(fresh -> AccountRepository.erase(tx, id)).compose(erased ->
+              AuditOutbox.write(tx, List.of(AuditEvent.of(caller, AuditAction.ACCOUNT_ERASED, "account", id, true,
+                      new JsonObject().put("erased", true))))
+                  .map(Answer.ok(erased)));
+        })))
+        .andThen(done -> keys.forgetEverywhere(id));
   }
 
   private Future<Answer> get(RequestContext caller, JsonObject request) {

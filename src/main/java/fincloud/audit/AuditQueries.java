@@ -1,5 +1,6 @@
 package fincloud.audit;
 
+import fincloud.privacy.DataKeys;
 import fincloud.shared.Answer;
 import fincloud.shared.ErrorCode;
 import fincloud.shared.ReservedTenants;
@@ -7,11 +8,12 @@ import fincloud.shared.Page;
 import fincloud.shared.RequestContext;
 import fincloud.shared.ServiceException;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlClient;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -40,10 +42,14 @@ final class AuditQueries {
   private final FullVerifications full;
   private final QuickVerify quick;
   private final InclusionProofs proofs;
+  private final DataKeys dataKeys;
+  private final SqlClient pool;
 
   /** @param witness the newest checkpoint this node signed for a chain, or null */
   AuditQueries(AuditLog log, CheckpointKeys keys, Function<String, String> witness, FullVerifications full,
-      InclusionProofs proofs) {
+      InclusionProofs proofs, DataKeys dataKeys, SqlClient pool) {
+    this.dataKeys = dataKeys;
+    this.pool = pool;
     this.log = log;
     this.proofs = proofs;
     this.keys = keys;
@@ -58,7 +64,27 @@ final class AuditQueries {
     long after = seq(query, "after", 0L);
     int limit = limit(query, "limit", Page.DEFAULT_LIMIT, 1);
     String entityId = text(query, "entityId", 128);
-    return log.page(chain, after, limit, entityId).map(Answer::ok);
+    return log.page(chain, after, limit, entityId).compose(this::withClearData).map(Answer::ok);
+  }
+
+  /**
+   * Each record's {@code data} stays exactly what its hash covers (customer fields sealed); a
+   * record with sealed fields also gets {@code clearData}, the same with those fields in clear
+   * (null, or {} for metadata, once the account was erased), for the tenant's auditors.
+   */
+  private Future<JsonObject> withClearData(JsonObject page) {
+    return dataKeys.reveal(pool, page).map(revealed -> {
+      JsonArray items = page.getJsonArray("items");
+      JsonArray clear = revealed.getJsonArray("items");
+      for (int i = 0; i < items.size(); i++) {
+        JsonObject record = items.getJsonObject(i);
+        Object clearData = clear.getJsonObject(i).getValue("data");
+        if (!java.util.Objects.equals(clearData, record.getValue("data"))) {
+          record.put("clearData", clearData);
+        }
+      }
+      return page;
+    });
   }
 
   /** One record's inclusion proof under its window's checkpoint ({@link InclusionProofs}). */
@@ -152,7 +178,7 @@ final class AuditQueries {
     Instant since = instant(query, "since");
     Instant until = instant(query, "until");
     int limit = limit(query, "limit", RANGE_LIMIT, 0);
-    return log.range(chain, from, to, since, until, limit).map(Answer::ok);
+    return log.range(chain, from, to, since, until, limit).compose(this::withClearData).map(Answer::ok);
   }
 
   /**

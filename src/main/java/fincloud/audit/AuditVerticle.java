@@ -1,6 +1,8 @@
 package fincloud.audit;
 
 import fincloud.bus.ServiceConsumers;
+import fincloud.privacy.DataKeys;
+import fincloud.privacy.PrivacySettings;
 import fincloud.shared.Addresses;
 import fincloud.shared.DatabasePool;
 import fincloud.shared.PoolSettings;
@@ -26,12 +28,14 @@ public class AuditVerticle extends VerticleBase {
   private final AuditSettings settings;
   private final PoolSettings database;
   private final Path dataDir;
+  private final PrivacySettings privacy;
   private Sealer sealer;
   private ServiceConsumers consumers;
   private VerificationSchedule schedule;
 
   /** @param dataDir the node's data folder, where the witness of the newest checkpoints is kept */
-  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir) {
+  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir, PrivacySettings privacy) {
+    this.privacy = privacy;
     this.settings = settings;
     this.database = database;
     this.dataDir = dataDir;
@@ -47,7 +51,8 @@ public class AuditVerticle extends VerticleBase {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
       AuditLog log = new AuditLog(vertx, pool);
       FullVerifications full = new FullVerifications(pool, log, keys);
-      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, full, new InclusionProofs(vertx, pool, keys));
+      AuditQueries queries = new AuditQueries(log, keys, sealer::witness, full, new InclusionProofs(vertx, pool, keys),
+          new DataKeys(vertx, privacy), pool);
       schedule = new VerificationSchedule(vertx, pool, full, settings.fullVerificationIntervalSeconds(),
           queries::witnesses);
       return Future.all(List.of(

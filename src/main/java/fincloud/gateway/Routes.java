@@ -26,6 +26,7 @@ public final class Routes {
       write("/v1/accounts/:id/freeze", "accounts:write", Addresses.ACCOUNTS_FREEZE, null),
       write("/v1/accounts/:id/unfreeze", "admin", Addresses.ACCOUNTS_UNFREEZE, null),
       write("/v1/accounts/:id/close", "accounts:write", Addresses.ACCOUNTS_CLOSE, null),
+      write("/v1/accounts/:id/erase", "admin", Addresses.ACCOUNTS_ERASE, null),
       read("/v1/ledger/trial-balance", "audit:read", Addresses.LEDGER_TRIAL_BALANCE).orScope("admin"),
       write("/v1/transfers", "transfers:write", Addresses.TRANSFERS_CREATE, "TransferRequest").requiringKey(),
       list("/v1/transfers", "transfers:read", Addresses.TRANSFERS_LIST),

@@ -65,6 +65,7 @@ public final class Node {
     Node node = new Node(vertx, config, pgUrl, clock);
     DeploymentOptions once = new DeploymentOptions();
     Future<Void> chain = CallerKeyAgreement.install(vertx, config)
+        .compose(installed -> KekAgreement.install(vertx, config))
         .compose(installed -> node.deployAs("cluster membership",
             () -> vertx.deployVerticle(new ClusterVerticle(clusterManager, config.roles()), once)))
         // before the roles, so undeployed after them: health says "draining" while they stop
@@ -143,10 +144,10 @@ public final class Node {
   private Supplier<? extends Deployable> factory(String role) {
     return switch (role) {
       case "gateway" -> () -> new GatewayVerticle(config.identity(), config.gateway(), database);
-      case "accounts" -> () -> new AccountsVerticle(database);
-      case "payments" -> () -> new PaymentsVerticle(config.ledger(), config.riskCalls(), database, clock);
+      case "accounts" -> () -> new AccountsVerticle(database, config.privacy());
+      case "payments" -> () -> new PaymentsVerticle(config.ledger(), config.riskCalls(), database, config.privacy(), clock);
       case "risk" -> () -> new RiskVerticle(config.risk(), database);
-      case "audit" -> () -> new AuditVerticle(config.audit(), database, config.identity().dataDir());
+      case "audit" -> () -> new AuditVerticle(config.audit(), database, config.identity().dataDir(), config.privacy());
       default -> throw new IllegalArgumentException(role);
     };
   }

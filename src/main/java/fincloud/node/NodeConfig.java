@@ -4,6 +4,7 @@ import fincloud.audit.AuditSettings;
 import fincloud.gateway.GatewaySettings;
 import fincloud.payments.LedgerSettings;
 import fincloud.payments.RiskClientSettings;
+import fincloud.privacy.PrivacySettings;
 import fincloud.risk.RiskSettings;
 import fincloud.shared.ConfigSection;
 import fincloud.shared.InvalidSettingException;
@@ -39,6 +40,7 @@ public final class NodeConfig {
   private final RiskSettings risk;
   private final RiskClientSettings riskCalls;
   private final AuditSettings audit;
+  private final PrivacySettings privacy;
 
   /** @param json the merged configuration (defaults, file, environment) */
   public NodeConfig(JsonObject given) {
@@ -59,9 +61,22 @@ public final class NodeConfig {
     ledger = LedgerSettings.from(root.section("ledger"));
     risk = RiskSettings.from(root.section("risk"));
     audit = AuditSettings.from(root.section("audit"), identity.dataDir(), root.optionalText("FINCLOUD_AUDIT_KEY_FILE"));
+    privacy = PrivacySettings.from(root.section("privacy"), identity.dataDir(), root.optionalText("FINCLOUD_KEK_FILE"));
     riskCalls = RiskClientSettings.from(root);
     requireCallers(root);
     requireCallerKey(root);
+    requireKeyEncryptionKeys(root);
+  }
+
+  /**
+   * Every node of a cluster must unwrap the data keys the others wrapped: outside demo mode a
+   * clustered node must be given the shared key-encryption keys, which no node can invent alone.
+   */
+  private void requireKeyEncryptionKeys(ConfigSection root) {
+    if (!demo && identity.clustered() && !privacy.configured()) {
+      throw root.section("privacy").refused("keyFile", "a file with the cluster's key-encryption keys (or privacy.keys, "
+          + "or FINCLOUD_KEK_FILE) on every clustered node outside demo mode", null);
+    }
   }
 
   /**
@@ -179,5 +194,9 @@ public final class NodeConfig {
 
   public AuditSettings audit() {
     return audit;
+  }
+
+  public PrivacySettings privacy() {
+    return privacy;
   }
 }

@@ -11,6 +11,10 @@ import fincloud.payments.LedgerCommand.Expire;
 import fincloud.payments.LedgerCommand.Refusal;
 import fincloud.payments.LedgerCommand.Settle;
 import fincloud.payments.Rejections.Rejection;
+import fincloud.privacy.CustomerFields;
+import fincloud.privacy.DataKey;
+import fincloud.privacy.DataKeys;
+import fincloud.privacy.PrivacySettings;
 import fincloud.shared.Addresses;
 import fincloud.shared.Answer;
 import fincloud.shared.DatabasePool;
@@ -44,6 +48,8 @@ public class PaymentsVerticle extends VerticleBase {
   private final LedgerSettings ledger;
   private final RiskClientSettings riskCalls;
   private final PoolSettings database;
+  private final PrivacySettings privacy;
+  private DataKeys keys;
   private Pool pool;
   private LedgerWriter writer;
   private LedgerMetrics metrics;
@@ -58,8 +64,10 @@ public class PaymentsVerticle extends VerticleBase {
   private final Clock clock;
 
   /** @param clock decides when holds expire; a test moves it forward instead of waiting */
-  public PaymentsVerticle(LedgerSettings ledger, RiskClientSettings riskCalls, PoolSettings database, Clock clock) {
+  public PaymentsVerticle(LedgerSettings ledger, RiskClientSettings riskCalls, PoolSettings database,
+      PrivacySettings privacy, Clock clock) {
     this.ledger = ledger;
+    this.privacy = privacy;
     this.riskCalls = riskCalls;
     this.database = database;
     this.clock = clock;
@@ -68,6 +76,7 @@ public class PaymentsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, database);
+    keys = new DataKeys(vertx, privacy);
     metrics = new LedgerMetrics(vertx);
     writer = new LedgerWriter(pool, ledger.maxGroup(), ledger.maxInFlightGroups(), ledger.maxQueue(),
         metrics::committed, clock);
@@ -100,8 +109,27 @@ public class PaymentsVerticle extends VerticleBase {
         .andThen(closed -> risk.close()).andThen(closed -> metrics.unwatch());
   }
 
+  /** Every answer leaves with its customer fields in clear: the ledger and the kept answers hold them sealed. */
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return consumers.on(address, operation);
+    return consumers.on(address, (caller, request) -> operation.apply(caller, request).compose(this::reveal));
+  }
+
+  private Future<Answer> reveal(Answer answer) {
+    return keys.reveal(pool, answer.body()).map(body -> new Answer(answer.status(), body, answer.replayed()));
+  }
+
+  /**
+   * The items with their reference and metadata sealed with the debit account's key, so that
+   * erasing that account reaches them. An item whose debit account does not exist keeps no
+   * customer fields: the ledger refuses it (NOT_FOUND) and keeps none of it.
+   */
+  private static List<TransferItem> sealed(List<TransferItem> items, Map<String, DataKey> byAccount) {
+    return items.stream().map(item -> {
+      DataKey key = byAccount.get(item.debitAccountId());
+      return key == null ? item.withCustomerFields(null, new JsonObject())
+          : item.withCustomerFields(CustomerFields.sealText(key, "reference", item.reference()),
+              CustomerFields.sealMetadata(key, item.metadata()));
+    }).toList();
   }
 
   private Future<Answer> get(RequestContext caller, JsonObject request) {
@@ -119,11 +147,15 @@ public class PaymentsVerticle extends VerticleBase {
     if (!arriving.add(key)) {
       return Future.succeededFuture(IdempotencyRecords.inFlight(caller));
     }
-    // One read for both: a replay needs only the stored answer, a new request only the accounts.
-    return TransferRepository.arrival(pool, key, accountIds(items))
-        .compose(arrival -> arrival.prior() != null
-            ? Future.succeededFuture(arrival.prior().replayFor(caller))
-            : checkScoreAndApply(caller, items, batch, arrival.accounts()))
+    // One read for both (a replay needs only the stored answer, a new request only the accounts),
+    // beside the debit accounts' data keys that seal the customer fields.
+    Future<TransferRepository.Arrival> arrival = TransferRepository.arrival(pool, key, accountIds(items));
+    Future<Map<String, DataKey>> sealing = keys.forAccounts(pool,
+        items.stream().map(TransferItem::debitAccountId).collect(java.util.stream.Collectors.toSet()));
+    return Future.all(arrival, sealing)
+        .compose(read -> arrival.result().prior() != null
+            ? Future.succeededFuture(arrival.result().prior().replayFor(caller))
+            : checkScoreAndApply(caller, sealed(items, sealing.result()), batch, arrival.result().accounts()))
         .onComplete(done -> arriving.remove(key));
   }
 

@@ -20,6 +20,12 @@ public record TransferItem(String debitAccountId, String creditAccountId, long a
         body.getJsonObject("metadata", new JsonObject()), null);
   }
 
+  /** With its customer fields as they are kept (sealed by the service before the ledger sees them). */
+  public TransferItem withCustomerFields(String reference, JsonObject metadata) {
+    return new TransferItem(debitAccountId, creditAccountId, amount, currency, mode, expiresInSeconds,
+        reference, metadata, risk);
+  }
+
   public TransferItem withRisk(JsonObject decision) {
     return new TransferItem(debitAccountId, creditAccountId, amount, currency, mode, expiresInSeconds,
         reference, metadata, decision);

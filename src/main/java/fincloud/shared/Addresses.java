@@ -12,6 +12,7 @@ public final class Addresses {
   public static final String ACCOUNTS_FREEZE = "fincloud.accounts.freeze";
   public static final String ACCOUNTS_UNFREEZE = "fincloud.accounts.unfreeze";
   public static final String ACCOUNTS_CLOSE = "fincloud.accounts.close";
+  public static final String ACCOUNTS_ERASE = "fincloud.accounts.erase";
   public static final String LEDGER_TRIAL_BALANCE = "fincloud.accounts.trial-balance";
 
   public static final String TRANSFERS_CREATE = "fincloud.payments.create";

@@ -52,6 +52,24 @@ public final class KeyFile {
     }
   }
 
+  /** Replaces the file's text atomically (mode 0600): a key set that grew (a demo cluster's agreed key). */
+  public static void replace(Path file, String text) {
+    try {
+      Path folder = file.toAbsolutePath().getParent();
+      Files.createDirectories(folder);
+      Path temporary = Files.createTempFile(folder, ".key", ".tmp");
+      try {
+        restrict(temporary);
+        Files.writeString(temporary, text, StandardCharsets.UTF_8);
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temporary);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot replace the key file " + file, e);
+    }
+  }
+
   /** Two nodes starting on one folder at once: the first key written wins, the other is dropped. */
   private static void moveUnlessPresent(Path temporary, Path file) throws IOException {
     try {

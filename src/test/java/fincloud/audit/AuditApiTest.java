@@ -63,8 +63,10 @@ class AuditApiTest {
     String accountId = opened.bodyAsJsonObject().getString("id");
     JsonObject record = waitFor(AUDITOR, "", r -> accountId.equals(r.getString("entityId")));
 
+    // clearData: the opened account's metadata is sealed in data (the hash covers the ciphertext)
     assertThat(record.fieldNames()).containsExactlyInAnyOrder("seq", "at", "tenant", "actor", "action",
-        "entityType", "entityId", "success", "origin", "data", "requestId", "prevHash", "hash");
+        "entityType", "entityId", "success", "origin", "data", "requestId", "prevHash", "hash", "clearData");
+    assertThat(record.getJsonObject("clearData").getJsonObject("metadata")).isEqualTo(new JsonObject());
     assertThat(record.getString("action")).isEqualTo("ACCOUNT_OPENED");
     assertThat(record.getString("tenant")).isEqualTo("acme");
     assertThat(record.getString("actor")).isEqualTo("acme-teller");
@@ -82,6 +84,7 @@ class AuditApiTest {
       JsonObject hashed = r.copy();
       hashed.remove("prevHash");
       hashed.remove("hash");
+      hashed.remove("clearData"); // outside the hash, beside it for the auditor
       assertThat(CanonicalJson.sha256Hex(prev + CanonicalJson.of(hashed))).as("hash of " + r).isEqualTo(r.getString("hash"));
       prev = r.getString("hash");
     }

@@ -6,9 +6,11 @@ import java.util.Map;
 
 /**
  * The books as SQL sees them after a fault run, held against what the clients were told: the sum
- * of posted balances, entries against posted transfers, references (each transfer's own
- * Idempotency-Key) that took effect more than once, and every acknowledged transfer in the books
- * exactly once, posted, under the id the client was given.
+ * of posted balances, entries against posted transfers, Idempotency-Keys that took effect more
+ * than once, and every acknowledged transfer in the books exactly once, posted, under the id the
+ * client was given. Every transfer of a fault run has its own key, so a transfer is found by the
+ * key's kept answer (its references are stored encrypted: SQL cannot read them), and a transfer
+ * that no kept answer names took effect a second time (or without a key).
  */
 final class Books {
   final long sumPosted;
@@ -23,9 +25,10 @@ final class Books {
     entries = Api.number(pgUrl, "SELECT count(*) FROM entries");
     postedTransfers = Api.number(pgUrl, "SELECT count(*) FROM transfers WHERE status = 'POSTED'");
     transfers = Api.number(pgUrl, "SELECT count(*) FROM transfers");
-    doubledReferences = Api.number(pgUrl, "SELECT count(*) FROM (SELECT reference FROM transfers"
-        + " WHERE reference IS NOT NULL GROUP BY tenant, reference HAVING count(*) > 1) twice");
-    for (String row : Api.column(pgUrl, "SELECT reference || ' ' || id || ' ' || status FROM transfers WHERE reference IS NOT NULL")) {
+    doubledReferences = Api.number(pgUrl, "SELECT count(*) FROM transfers t WHERE NOT EXISTS (SELECT 1"
+        + " FROM idempotency_records r WHERE r.tenant = t.tenant AND r.response ->> 'id' = t.id)");
+    for (String row : Api.column(pgUrl, "SELECT r.key || ' ' || t.id || ' ' || t.status FROM idempotency_records r"
+        + " JOIN transfers t ON t.tenant = r.tenant AND t.id = r.response ->> 'id'")) {
       String[] parts = row.split(" ", 2);
       byReference.put(parts[0], parts[1]);
     }
@@ -35,7 +38,7 @@ final class Books {
     return new Books(pgUrl);
   }
 
-  /** "id status" of the transfer with this reference, or null. */
+  /** "id status" of the transfer this Idempotency-Key made, or null. */
   String byReference(String reference) {
     return byReference.get(reference);
   }
@@ -65,7 +68,7 @@ final class Books {
     report.check(sumPosted == 0, "sum of all posted balances is 0 (SQL): %d", sumPosted);
     report.check(entries == 2 * postedTransfers, "entries = 2 x posted transfers (SQL): %d entries, %d posted transfers",
         entries, postedTransfers);
-    report.check(doubledReferences == 0, "no reference (= Idempotency-Key) took effect twice: %d doubled of %d transfers",
+    report.check(doubledReferences == 0, "no Idempotency-Key took effect twice: %d transfers no kept answer names, of %d",
         doubledReferences, transfers);
   }
 }

@@ -97,7 +97,8 @@ class CircuitBreakerTest {
   }
 
   private static void deployAccounts() {
-    PoolSettings database = new NodeConfig(ConfigLoader.load(vertx, null).await()).database().at(node.pgUrl());
-    vertx.deployVerticle(() -> new AccountsVerticle(database), new DeploymentOptions()).await();
+    NodeConfig config = new NodeConfig(ConfigLoader.load(vertx, null).await());
+    PoolSettings database = config.database().at(node.pgUrl());
+    vertx.deployVerticle(() -> new AccountsVerticle(database, config.privacy()), new DeploymentOptions()).await();
   }
 }

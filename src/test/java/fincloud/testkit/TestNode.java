@@ -26,6 +26,10 @@ public final class TestNode {
   private final Path dataDir;
   private TestClient management;
 
+  /** The key-encryption keys of every test node (override {@code privacy.keys} with null for the data folder's). */
+  public static final JsonObject TEST_KEYS = new JsonObject().put("active", "test-kek")
+      .put("keys", new JsonObject().put("test-kek", "dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0zMmI="));
+
   private TestNode(Vertx vertx, Node node, int port, String pgUrl, boolean ownsVertx, Path dataDir) {
     this.vertx = vertx;
     this.node = node;
@@ -68,6 +72,8 @@ public final class TestNode {
         .put("FINCLOUD_DATA_DIR", temporaryDataDir())
         // the test database is a real server of its own, so demo mode must be asked for
         .put("FINCLOUD_DEMO", true)
+        // nodes of one database must share their key-encryption keys, like the nodes of a deployment
+        .mergeIn(new JsonObject().put("privacy", new JsonObject().put("keys", TEST_KEYS.copy())), true)
         // every test class asks for tokens from 127.0.0.1: the token limits are TokenLimitsTest's to check
         .mergeIn(new JsonObject().put("gateway", new JsonObject().put("tokenLimits", new JsonObject()
             .put("perClient", new JsonObject().put("limit", 1_000_000).put("periodMs", 1000))
