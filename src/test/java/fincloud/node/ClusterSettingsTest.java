@@ -133,7 +133,8 @@ class ClusterSettingsTest {
   @Test
   void aClusteredNodeOutsideDemoModeNeedsTheCallerKey() throws Exception {
     JsonObject production = new JsonObject().put("FINCLOUD_CLUSTER", true).put("FINCLOUD_DEMO", false)
-        .put("clients", new JsonArray().add(TestClient.configured("ops", "acme", "admin")));
+        .put("clients", new JsonArray().add(TestClient.configured("ops", "acme", "admin")))
+        .put("privacy", new JsonObject().put("keys", fincloud.testkit.TestNode.TEST_KEYS.copy()));
     assertThatThrownBy(() -> config(production)).isInstanceOf(InvalidSettingException.class)
         .hasMessageContaining("cluster.callerKeyFile");
     assertThatThrownBy(() -> config(production.copy().put("cluster", new JsonObject().put("callerKey", "c2hvcnQ="))))
