@@ -81,20 +81,22 @@ class FrozenTransactionIT {
         NodeProcess.sleep(500);
       }
       assertThat(settled.status()).isEqualTo(201);
-      List<Map<String, Object>> posted = TestSql.rows(cluster.pgUrl,
-          "SELECT id, status FROM transfers WHERE reference = ?", key);
-      assertThat(posted).hasSize(1);
-      assertThat(posted.get(0).get("id")).isEqualTo(settled.body().getString("id"));
+      // references are stored sealed: the transfer is found through the key's kept answer
+      Books books = Books.read(cluster.pgUrl);
+      assertThat(books.byReference(key)).isEqualTo(settled.body().getString("id") + " POSTED");
+      assertThat(books.doubledReferences).as("transfers no kept answer names").isZero();
       assertThat(TestSql.number(cluster.pgUrl, "SELECT coalesce(sum(posted), 0) FROM accounts")).isZero();
     }
   }
 
-  /** Until a transaction waits for the audit outbox's lock: the frozen node's, its key taken. */
+  /** Until the frozen node's ledger transaction, its key taken, waits for the audit outbox's lock. */
   private static void awaitWaitingInsert(String pgUrl) {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (System.nanoTime() < deadline) {
-      if (TestSql.number(pgUrl, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-          + " AND query ILIKE '%audit_outbox%'") > 0) {
+      // the ledger's insert, holding the key's advisory lock: not the sealer's DELETE of sealed rows
+      if (TestSql.number(pgUrl, "SELECT count(*) FROM pg_stat_activity a WHERE a.wait_event_type = 'Lock'"
+          + " AND ltrim(a.query) ILIKE 'INSERT INTO audit_outbox%' AND EXISTS (SELECT 1 FROM pg_locks l"
+          + " WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)") > 0) {
         return;
       }
       NodeProcess.sleep(20);
