@@ -29,13 +29,19 @@ public class AuditVerticle extends VerticleBase {
   private final PoolSettings database;
   private final Path dataDir;
   private final PrivacySettings privacy;
+  private final boolean demo;
   private Sealer sealer;
   private ServiceConsumers consumers;
   private VerificationSchedule schedule;
 
-  /** @param dataDir the node's data folder, where the witness of the newest checkpoints is kept */
-  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir, PrivacySettings privacy) {
+  /**
+   * @param dataDir the node's data folder, where the witness of the newest checkpoints is kept
+   * @param demo whether the node runs in demo mode (a demo cluster agrees on its checkpoint key)
+   */
+  public AuditVerticle(AuditSettings settings, PoolSettings database, Path dataDir, PrivacySettings privacy,
+      boolean demo) {
     this.privacy = privacy;
+    this.demo = demo;
     this.settings = settings;
     this.database = database;
     this.dataDir = dataDir;
@@ -46,7 +52,10 @@ public class AuditVerticle extends VerticleBase {
     Pool pool = DatabasePool.create(vertx, database);
     Pool sealing = sealerPool(vertx, database.pgUrl(), settings);
     consumers = new ServiceConsumers(vertx);
-    return vertx.executeBlocking(() -> CheckpointKeys.load(settings)).compose(keys -> vertx.executeBlocking(
+    return vertx.executeBlocking(() -> CheckpointKeys.load(settings))
+        .compose(mine -> CheckpointKeyAgreement.applies(vertx, demo, settings)
+            ? CheckpointKeyAgreement.agree(vertx, pool, settings, mine) : Future.succeededFuture(mine))
+        .compose(keys -> vertx.executeBlocking(
         () -> Witness.load(dataDir, keys)).compose(witness -> {
       sealer = new Sealer(vertx, sealing, keys, settings, SealingProbe.NONE, witness);
       AuditLog log = new AuditLog(vertx, pool);

@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -74,6 +75,16 @@ final class CheckpointKeys {
 
   String kid() {
     return signingKey.getKeyID();
+  }
+
+  /** The signing key with its private half: only for a demo cluster's shared map. */
+  String privateJwk() {
+    return signingKey.toJSONString();
+  }
+
+  /** These keys signing with {@code jwk} (a private EC JWK) from now on, still trusting every key they trust. */
+  CheckpointKeys adopting(String jwk, String where) {
+    return new CheckpointKeys(parse(jwk, where), List.copyOf(trusted.values()));
   }
 
   /** A compact JWS (ES256) over the canonical JSON of the payload. */

@@ -147,7 +147,8 @@ public final class Node {
       case "accounts" -> () -> new AccountsVerticle(database, config.privacy());
       case "payments" -> () -> new PaymentsVerticle(config.ledger(), config.riskCalls(), database, config.privacy(), clock);
       case "risk" -> () -> new RiskVerticle(config.risk(), database);
-      case "audit" -> () -> new AuditVerticle(config.audit(), database, config.identity().dataDir(), config.privacy());
+      case "audit" -> () -> new AuditVerticle(config.audit(), database, config.identity().dataDir(), config.privacy(),
+          config.demo());
       default -> throw new IllegalArgumentException(role);
     };
   }

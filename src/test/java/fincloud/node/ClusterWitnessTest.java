@@ -102,6 +102,57 @@ class ClusterWitnessTest {
     }
   }
 
+  /**
+   * A demo cluster configures no checkpoint key: its members agree on one (docs/contract.md, "Demo
+   * mode"), so that either node trusts the checkpoints the other signed, and the second member
+   * keeps the agreed key in its data folder for its next start.
+   */
+  @Test
+  void aDemoClusterSignsEveryCheckpointWithOneKey() throws Exception {
+    ClusterSettings cluster = clusterOfItsOwn();
+    String pgUrl = TestDatabase.freshDatabase();
+    JsonObject config = new JsonObject()
+        .put("audit", new JsonObject().put("checkpointEvery", 1).put("checkpointSeconds", 1));
+    Path dataA = Files.createTempDirectory("fincloud-demo-key-a");
+    Path dataB = Files.createTempDirectory("fincloud-demo-key-b");
+    Vertx vertxA = clustered(cluster);
+    Vertx vertxB = clustered(cluster);
+    TestNode a = TestNode.start(vertxA, config.copy().put("FINCLOUD_DATA_DIR", dataA.toString()), pgUrl);
+    TestNode b = TestNode.start(vertxB, config.copy().put("FINCLOUD_DATA_DIR", dataB.toString()), pgUrl);
+    TestClient httpA = a.client();
+    TestClient httpB = b.client();
+    try {
+      String kidA = signingKid(httpA);
+      assertThat(signingKid(httpB)).isEqualTo(kidA);
+      for (TestClient http : new TestClient[] {httpA, httpB, httpA, httpB}) {
+        http.openAccount("acme-teller", new JsonObject().put("currency", "USD"));
+      }
+      for (TestClient http : new TestClient[] {httpA, httpB}) {
+        JsonObject verdict = Eventually.until("a verified chain with checkpoints", DEADLINE,
+            () -> http.get("acme-auditor", "/v1/audit/verify").bodyAsJsonObject(),
+            answer -> answer.getBoolean("valid", false) && answer.getLong("headSeq", 0L) >= 4);
+        assertThat(verdict.getBoolean("valid")).isTrue();
+        JsonObject keys = http.get("acme-auditor", "/v1/audit/keys").bodyAsJsonObject();
+        assertThat(keys.getJsonArray("unknownKeys")).as(keys.encode()).isEmpty();
+      }
+      String keptByB = Files.readString(dataB.resolve("audit-signing-key.jwk"));
+      assertThat(com.nimbusds.jose.jwk.JWK.parse(keptByB).getKeyID()).isEqualTo(kidA);
+    } finally {
+      httpA.close();
+      httpB.close();
+      a.stop();
+      b.stop();
+      vertxA.close().await();
+      vertxB.close().await();
+    }
+  }
+
+  private static String signingKid(TestClient http) {
+    JsonArray keys = http.get("acme-auditor", "/v1/audit/keys").bodyAsJsonObject().getJsonArray("keys");
+    return keys.stream().map(JsonObject.class::cast).filter(key -> key.getBoolean("signing"))
+        .map(key -> key.getString("kid")).findFirst().orElseThrow();
+  }
+
   /** As the tables' owner: the records from {@code seq} on, and their checkpoints, deleted. */
   private static void cutOff(Pool sql, long seq) {
     sql.withConnection(connection -> connection.query("SET session_replication_role = replica").execute()
