@@ -45,14 +45,12 @@ class ClusterWitnessTest {
         .put("audit", new JsonObject().put("checkpointEvery", 1).put("checkpointSeconds", 1)
             .put("signingKey", new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
                 .keyIDFromThumbprint(true).generate().toJSONString()));
-    Path dataA = Files.createTempDirectory("fincloud-witness-a");
-    Path dataB = Files.createTempDirectory("fincloud-witness-b");
-    Vertx vertxA = clustered(cluster);
-    Vertx vertxB = clustered(cluster);
-    TestNode a = TestNode.start(vertxA, config.copy().put("FINCLOUD_DATA_DIR", dataA.toString()), pgUrl);
-    TestNode b = TestNode.start(vertxB, config.copy().put("FINCLOUD_DATA_DIR", dataB.toString()), pgUrl);
-    TestClient httpA = a.client();
-    TestClient httpB = b.client();
+    Member a = Member.start(cluster, config, pgUrl, "fincloud-witness-a");
+    Member b = Member.start(cluster, config, pgUrl, "fincloud-witness-b");
+    Path dataA = a.data();
+    Path dataB = b.data();
+    TestClient httpA = a.http();
+    TestClient httpB = b.http();
     Vertx alone = Vertx.vertx();
     Pool sql = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(pgUrl)).using(alone).build();
     try {
@@ -82,12 +80,8 @@ class ClusterWitnessTest {
         assertThat(verdict.getString("reason")).as(verdict.encode()).contains("chain ends at " + (head - 2));
       }
     } finally {
-      httpA.close();
-      httpB.close();
       a.stop();
       b.stop();
-      vertxA.close().await();
-      vertxB.close().await();
     }
     TestNode restarted = TestNode.start(alone, config.copy().put("FINCLOUD_DATA_DIR", dataB.toString()), pgUrl);
     TestClient http = restarted.client();
@@ -113,14 +107,10 @@ class ClusterWitnessTest {
     String pgUrl = TestDatabase.freshDatabase();
     JsonObject config = new JsonObject()
         .put("audit", new JsonObject().put("checkpointEvery", 1).put("checkpointSeconds", 1));
-    Path dataA = Files.createTempDirectory("fincloud-demo-key-a");
-    Path dataB = Files.createTempDirectory("fincloud-demo-key-b");
-    Vertx vertxA = clustered(cluster);
-    Vertx vertxB = clustered(cluster);
-    TestNode a = TestNode.start(vertxA, config.copy().put("FINCLOUD_DATA_DIR", dataA.toString()), pgUrl);
-    TestNode b = TestNode.start(vertxB, config.copy().put("FINCLOUD_DATA_DIR", dataB.toString()), pgUrl);
-    TestClient httpA = a.client();
-    TestClient httpB = b.client();
+    Member a = Member.start(cluster, config, pgUrl, "fincloud-demo-key-a");
+    Member b = Member.start(cluster, config, pgUrl, "fincloud-demo-key-b");
+    TestClient httpA = a.http();
+    TestClient httpB = b.http();
     try {
       String kidA = signingKid(httpA);
       assertThat(signingKid(httpB)).isEqualTo(kidA);
@@ -135,15 +125,27 @@ class ClusterWitnessTest {
         JsonObject keys = http.get("acme-auditor", "/v1/audit/keys").bodyAsJsonObject();
         assertThat(keys.getJsonArray("unknownKeys")).as(keys.encode()).isEmpty();
       }
-      String keptByB = Files.readString(dataB.resolve("audit-signing-key.jwk"));
+      String keptByB = Files.readString(b.data().resolve("audit-signing-key.jwk"));
       assertThat(com.nimbusds.jose.jwk.JWK.parse(keptByB).getKeyID()).isEqualTo(kidA);
     } finally {
-      httpA.close();
-      httpB.close();
       a.stop();
       b.stop();
-      vertxA.close().await();
-      vertxB.close().await();
+    }
+  }
+
+  /** A node of the test's cluster: its own clustered Vert.x and data folder, the test's database. */
+  private record Member(Path data, Vertx vertx, TestNode node, TestClient http) {
+    static Member start(ClusterSettings cluster, JsonObject config, String pgUrl, String folder) throws Exception {
+      Path data = Files.createTempDirectory(folder);
+      Vertx vertx = clustered(cluster);
+      TestNode node = TestNode.start(vertx, config.copy().put("FINCLOUD_DATA_DIR", data.toString()), pgUrl);
+      return new Member(data, vertx, node, node.client());
+    }
+
+    void stop() {
+      http.close();
+      node.stop();
+      vertx.close().await();
     }
   }
 
