@@ -41,6 +41,8 @@ final class OpenLoad {
   private final List<String> accounts;
   private final String runId = Long.toString(System.nanoTime(), 36);
   private final Histogram latency = new Histogram(3_600_000_000L, 3);
+  /** The node's own account of each answer ({@code Server-Timing: total}), to set beside what the client saw. */
+  private final Histogram serverTotal = new Histogram(3_600_000_000L, 3);
   private final Map<String, Integer> errors = new TreeMap<>();
   private long start;
   private long measuredFrom;
@@ -136,6 +138,10 @@ final class OpenLoad {
           }
           HttpResponse<Buffer> response = done.result();
           latency.recordValue(Math.max(1, (System.nanoTime() - intended) / 1000));
+          long serverMicros = serverTotalMicros(response.getHeader("Server-Timing"));
+          if (serverMicros > 0) {
+            serverTotal.recordValue(serverMicros);
+          }
           if (response.statusCode() == 201) {
             ok++;
           } else {
@@ -152,16 +158,34 @@ final class OpenLoad {
     long errorCount = errors.values().stream().mapToLong(Integer::longValue).sum();
     System.out.printf("RUN label=%s rate=%.1f seconds=%d hot_share=%.2f measured=%d ok=%d errors=%d "
             + "ok_per_s=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f mean_ms=%.2f "
-            + "max_send_lag_ms=%.2f error_kinds=%s%n",
+            + "max_send_lag_ms=%.2f server_p50_ms=%.2f server_p99_ms=%.2f error_kinds=%s%n",
         plan.label(), plan.rate(), plan.seconds(), plan.hotShare(), measured, ok, errorCount,
         ok / (double) plan.seconds(), ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(90)),
         ms(latency.getValueAtPercentile(99)), ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue()),
-        latency.getMean() / 1000.0, maxSendLagNanos / 1e6, errors.isEmpty() ? "none" : errors.toString().replace(' ', '_'));
+        latency.getMean() / 1000.0, maxSendLagNanos / 1e6, ms(serverTotal.getValueAtPercentile(50)),
+        ms(serverTotal.getValueAtPercentile(99)), errors.isEmpty() ? "none" : errors.toString().replace(' ', '_'));
     if (plan.hgrmFile() != null) {
       try (PrintStream out = new PrintStream(Files.newOutputStream(Path.of(plan.hgrmFile())))) {
         latency.outputPercentileDistribution(out, 1000.0);
       }
     }
+  }
+
+  /** The {@code total;dur=} of a Server-Timing header in microseconds, 0 when there is none. */
+  static long serverTotalMicros(String header) {
+    if (header == null) {
+      return 0;
+    }
+    int at = header.indexOf("total;dur=");
+    if (at < 0) {
+      return 0;
+    }
+    int from = at + "total;dur=".length();
+    int to = from;
+    while (to < header.length() && (Character.isDigit(header.charAt(to)) || header.charAt(to) == '.')) {
+      to++;
+    }
+    return to == from ? 0 : Math.max(1, Math.round(Double.parseDouble(header.substring(from, to)) * 1000));
   }
 
   private static double ms(long micros) {
