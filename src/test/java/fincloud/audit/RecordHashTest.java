@@ -6,13 +6,15 @@ import fincloud.shared.CanonicalJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
  * The record hash written straight into a buffer is the hash of the canonical form as
- * {@code CanonicalJson} writes it, for every character (controls, quotes, surrogates, non-ASCII),
- * nulls, numbers of every kind and nested data: the hashing rule auditors recompute is unchanged.
+ * {@code CanonicalJson} writes it (its UTF-8, byte for byte), for every character (controls,
+ * quotes, surrogates, non-ASCII), nulls, numbers of every kind, nested data and a tampered
+ * {@code prevHash}: the hashing rule auditors recompute is unchanged.
  */
 class RecordHashTest {
   @Test
@@ -23,10 +25,10 @@ class RecordHashTest {
     }
     all.append("\ud800 \udfff \ud83d\ude00 \u2028\u2029\uffff");
     String text = all.toString();
-    assertThat(RecordHash.canonical(text)).isEqualTo(CanonicalJson.of(text));
+    assertThat(RecordHash.canonical(text)).isEqualTo(utf8(CanonicalJson.of(text)));
     for (char c = 0xD000; c != 0; c++) {
       String one = String.valueOf(c);
-      assertThat(RecordHash.canonical(one)).as("U+%04X", (int) c).isEqualTo(CanonicalJson.of(one));
+      assertThat(RecordHash.canonical(one)).as("U+%04X", (int) c).isEqualTo(utf8(CanonicalJson.of(one)));
     }
   }
 
@@ -47,10 +49,16 @@ class RecordHashTest {
       };
       ChainRecord record = new ChainRecord(1 + random.nextInt(1_000_000), "2026-12-04T21:00:00.123456Z",
           text(random), i % 7 == 0 ? null : text(random), text(random), text(random), i % 5 == 0 ? null : text(random),
-          random.nextBoolean(), text(random), shaped, text(random), CanonicalJson.sha256Hex("p" + i), null);
+          random.nextBoolean(), text(random), shaped, text(random),
+          i % 11 == 0 ? text(random) : CanonicalJson.sha256Hex("p" + i), null);
       String expected = CanonicalJson.sha256Hex(record.prevHash() + CanonicalJson.of(record.hashedFields()));
       assertThat(RecordHash.of(record)).as(record.toString()).isEqualTo(expected);
     }
+  }
+
+  /** What the hash covers: the canonical text's UTF-8. */
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private static String text(Random random) {
