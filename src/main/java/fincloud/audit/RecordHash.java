@@ -1,34 +1,23 @@
 package fincloud.audit;
 
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
+import fincloud.shared.CanonicalWriter;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * A record's hash, {@code SHA-256(prevHash || canonical JSON of its eleven fields)}, its UTF-8
- * written straight into one buffer kept per thread: the same bytes as the text of
- * {@link fincloud.shared.CanonicalJson} encoded in UTF-8 (keys in UTF-16 order, strings escaped as
- * Jackson escapes them, a lone surrogate as {@code ?} as Java's encoder writes it), without a JSON
- * tree per record, an encoder per value or a copy of the text per record: a full verification
- * hashes every record of the chain. {@code RecordHashTest} holds it to {@code CanonicalJson} byte
- * for byte; any value that is not a string, a whole number, a boolean, null, an object or an array
- * is written by the same encoder as there.
+ * A record's hash, {@code SHA-256(prevHash || canonical JSON of its eleven fields)}: the eleven
+ * keys in their canonical (sorted) order around values that {@link CanonicalWriter} writes, all
+ * as UTF-8 into one buffer kept per thread, with its digest; no JSON tree and no copy of the text
+ * per record, as a full verification hashes every record of the chain. {@code RecordHashTest}
+ * holds it to the canonical form as Jackson writes it.
  */
 final class RecordHash {
-  private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
   private static final HexFormat HEX = HexFormat.of();
   private static final ThreadLocal<RecordHash> PER_THREAD = ThreadLocal.withInitial(RecordHash::new);
 
   private final MessageDigest sha;
-  private byte[] buffer = new byte[1024];
-  private int length;
+  private final CanonicalWriter out = new CanonicalWriter();
 
   private RecordHash() {
     try {
@@ -43,225 +32,21 @@ final class RecordHash {
     return PER_THREAD.get().hash(r);
   }
 
-  /** The UTF-8 of the canonical text of a JSON value, as {@code CanonicalJson.of} writes it. */
-  static byte[] canonical(Object value) {
-    RecordHash writer = new RecordHash();
-    writer.value(value);
-    return Arrays.copyOf(writer.buffer, writer.length);
-  }
-
   private String hash(ChainRecord r) {
-    length = 0;
-    raw(r.prevHash());
-    // the eleven keys in canonical (sorted) order
-    ascii("{\"action\":");
-    string(r.action());
-    ascii(",\"actor\":");
-    string(r.actor());
-    ascii(",\"at\":");
-    string(r.at());
-    ascii(",\"data\":");
-    value(r.data());
-    ascii(",\"entityId\":");
-    string(r.entityId());
-    ascii(",\"entityType\":");
-    string(r.entityType());
-    ascii(",\"origin\":");
-    string(r.origin());
-    ascii(",\"requestId\":");
-    string(r.requestId());
-    ascii(",\"seq\":");
-    ascii(Long.toString(r.seq()));
-    ascii(r.success() ? ",\"success\":true" : ",\"success\":false");
-    ascii(",\"tenant\":");
-    string(r.tenant());
-    ascii("}");
-    sha.update(buffer, 0, length);
+    out.reset().raw(r.prevHash())
+        .ascii("{\"action\":").string(r.action())
+        .ascii(",\"actor\":").string(r.actor())
+        .ascii(",\"at\":").string(r.at())
+        .ascii(",\"data\":").value(r.data())
+        .ascii(",\"entityId\":").string(r.entityId())
+        .ascii(",\"entityType\":").string(r.entityType())
+        .ascii(",\"origin\":").string(r.origin())
+        .ascii(",\"requestId\":").string(r.requestId())
+        .ascii(",\"seq\":").ascii(Long.toString(r.seq()))
+        .ascii(r.success() ? ",\"success\":true" : ",\"success\":false")
+        .ascii(",\"tenant\":").string(r.tenant())
+        .ascii("}");
+    sha.update(out.buffer(), 0, out.length());
     return HEX.formatHex(sha.digest());
-  }
-
-  private void value(Object value) {
-    if (value == null) {
-      ascii("null");
-    } else if (value instanceof String text) {
-      string(text);
-    } else if (value instanceof Long || value instanceof Integer) {
-      ascii(value.toString());
-    } else if (value instanceof Boolean bool) {
-      ascii(bool ? "true" : "false");
-    } else if (value instanceof JsonObject object) {
-      object(object.getMap());
-    } else if (value instanceof Map<?, ?> map) {
-      object(map);
-    } else if (value instanceof JsonArray array) {
-      array(array.getList());
-    } else if (value instanceof Iterable<?> list) {
-      array(list);
-    } else {
-      raw(Json.encode(value));
-    }
-  }
-
-  private void object(Map<?, ?> map) {
-    Map.Entry<?, ?>[] entries = new Map.Entry<?, ?>[map.size()];
-    int count = 0;
-    for (Map.Entry<?, ?> entry : map.entrySet()) {
-      if (!(entry.getKey() instanceof String) || count == entries.length) {
-        // keys that only become strings here may coincide: the last one wins, as in CanonicalJson
-        TreeMap<String, Object> sorted = new TreeMap<>();
-        map.forEach((k, v) -> sorted.put(String.valueOf(k), v));
-        entries = sorted.entrySet().toArray(new Map.Entry<?, ?>[0]);
-        count = entries.length;
-        break;
-      }
-      entries[count++] = entry;
-    }
-    if (count < entries.length) {
-      entries = Arrays.copyOf(entries, count);
-    }
-    // String's natural order is by UTF-16 code units, the canonical order
-    Arrays.sort(entries, (a, b) -> ((String) a.getKey()).compareTo((String) b.getKey()));
-    ascii("{");
-    for (int i = 0; i < entries.length; i++) {
-      if (i > 0) {
-        ascii(",");
-      }
-      string((String) entries[i].getKey());
-      ascii(":");
-      value(entries[i].getValue());
-    }
-    ascii("}");
-  }
-
-  private void array(Iterable<?> list) {
-    ascii("[");
-    boolean first = true;
-    for (Object item : list) {
-      if (!first) {
-        ascii(",");
-      }
-      first = false;
-      value(item);
-    }
-    ascii("]");
-  }
-
-  /** A JSON string as Jackson writes it: quote, backslash and control characters escaped, nothing else. */
-  private void string(String text) {
-    if (text == null) {
-      ascii("null");
-      return;
-    }
-    // at most six bytes a character (an escaped control), and the quotes
-    room(text.length() * 6 + 2);
-    byte[] out = buffer;
-    int at = length;
-    out[at++] = '"';
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-        out[at++] = (byte) c;
-        continue;
-      }
-      switch (c) {
-        case '"' -> at = escape(out, at, '"');
-        case '\\' -> at = escape(out, at, '\\');
-        case '\b' -> at = escape(out, at, 'b');
-        case '\t' -> at = escape(out, at, 't');
-        case '\n' -> at = escape(out, at, 'n');
-        case '\f' -> at = escape(out, at, 'f');
-        case '\r' -> at = escape(out, at, 'r');
-        default -> {
-          if (c < 0x20) {
-            out[at++] = '\\';
-            out[at++] = 'u';
-            out[at++] = '0';
-            out[at++] = '0';
-            out[at++] = HEX_UPPER[c >> 4];
-            out[at++] = HEX_UPPER[c & 0xF];
-          } else {
-            at = utf8(text, i, out, at);
-            if (pairAt(text, i)) {
-              i++;
-            }
-          }
-        }
-      }
-    }
-    out[at++] = '"';
-    length = at;
-  }
-
-  /** Text written as it is (no quotes, no escapes), in UTF-8. */
-  private void raw(String text) {
-    if (text == null) {
-      ascii("null");
-      return;
-    }
-    room(text.length() * 3);
-    byte[] out = buffer;
-    int at = length;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c < 0x80) {
-        out[at++] = (byte) c;
-      } else {
-        at = utf8(text, i, out, at);
-        if (pairAt(text, i)) {
-          i++;
-        }
-      }
-    }
-    length = at;
-  }
-
-  /** Text known to be ASCII. */
-  private void ascii(String text) {
-    room(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      buffer[length++] = (byte) text.charAt(i);
-    }
-  }
-
-  private static int escape(byte[] out, int at, char c) {
-    out[at++] = '\\';
-    out[at++] = (byte) c;
-    return at;
-  }
-
-  private static boolean pairAt(String text, int i) {
-    return Character.isHighSurrogate(text.charAt(i)) && i + 1 < text.length()
-        && Character.isLowSurrogate(text.charAt(i + 1));
-  }
-
-  /**
-   * The non-ASCII character at {@code i} (with its low surrogate when it starts a pair) in UTF-8,
-   * a surrogate without its pair as {@code ?}: what {@code String.getBytes(UTF_8)} writes.
-   */
-  private static int utf8(String text, int i, byte[] out, int at) {
-    char c = text.charAt(i);
-    if (c < 0x800) {
-      out[at++] = (byte) (0xC0 | c >> 6);
-      out[at++] = (byte) (0x80 | c & 0x3F);
-    } else if (!Character.isSurrogate(c)) {
-      out[at++] = (byte) (0xE0 | c >> 12);
-      out[at++] = (byte) (0x80 | c >> 6 & 0x3F);
-      out[at++] = (byte) (0x80 | c & 0x3F);
-    } else if (pairAt(text, i)) {
-      int cp = Character.toCodePoint(c, text.charAt(i + 1));
-      out[at++] = (byte) (0xF0 | cp >> 18);
-      out[at++] = (byte) (0x80 | cp >> 12 & 0x3F);
-      out[at++] = (byte) (0x80 | cp >> 6 & 0x3F);
-      out[at++] = (byte) (0x80 | cp & 0x3F);
-    } else {
-      out[at++] = '?';
-    }
-    return at;
-  }
-
-  private void room(int more) {
-    if (length + more > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
-    }
   }
 }
