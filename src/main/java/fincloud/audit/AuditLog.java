@@ -23,7 +23,6 @@ import java.util.function.LongConsumer;
 
 /** Reads of the sealed chains: pages, ranges, and verification over one consistent snapshot. */
 final class AuditLog {
-  private static final int VERIFY_PAGE = 5000;
   private static final int CHECKPOINT_PAGE = 500;
 
   private static final String PAGE = "SELECT " + ChainRecord.COLUMNS
@@ -152,7 +151,8 @@ final class AuditLog {
     ChainVerifier verifier = new ChainVerifier(tenant, from);
     return pool.withConnection(connection -> connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute()
-        .compose(begun -> walk(connection, tenant, verifier, from == null ? 0 : from.seq(), progress))
+        .compose(begun -> new ChainWalk(vertx, connection, PAGE, tenant, verifier, progress)
+            .from(from == null ? 0 : from.seq()))
         .compose(walked -> checkpoints(connection, tenant, keys, verifier, 0))
         .compose(done -> witnesses(connection, tenant, keys, verifier, witnesses))
         .map(done -> verifier.verdict())
@@ -169,21 +169,6 @@ final class AuditLog {
   Future<ChainVerifier.Anchor> storedAt(String tenant, long seq) {
     return pool.preparedQuery(HASHES).execute(Tuple.tuple().addString(tenant).addArrayOfLong(new Long[] {seq}))
         .map(rows -> rows.size() == 0 ? null : new ChainVerifier.Anchor(seq, rows.iterator().next().getString("hash")));
-  }
-
-  private Future<Void> walk(SqlConnection connection, String tenant, ChainVerifier verifier, long after,
-      LongConsumer progress) {
-    return connection.preparedQuery(PAGE).execute(Tuple.of(tenant, after, VERIFY_PAGE))
-        // hashing thousands of records is CPU work: not on the event loop
-        .compose(rows -> vertx.executeBlocking(() -> {
-          rows.forEach(row -> verifier.accept(ChainRecord.fromRow(row)));
-          return rows.size();
-        }, true))
-        .compose(read -> {
-          progress.accept(verifier.checked());
-          return read < VERIFY_PAGE ? Future.succeededFuture()
-              : walk(connection, tenant, verifier, verifier.headSeq(), progress);
-        });
   }
 
   private record Stored(long seq, String jws) {

@@ -36,6 +36,7 @@ final class CheckpointKeys {
   private final ECKey signingKey;
   private final ECDSASigner signer;
   private final Map<String, ECKey> trusted = new LinkedHashMap<>();
+  private final VerifiedSignatures verified = new VerifiedSignatures();
 
   CheckpointKeys(ECKey signingKey, Iterable<ECKey> verifyKeys) {
     try {
@@ -99,8 +100,15 @@ final class CheckpointKeys {
     }
   }
 
-  /** The payload of a JWS that one of the trusted keys signed (ES256), else null. */
+  /**
+   * The payload of a JWS that one of the trusted keys signed (ES256), else null; a signature is
+   * checked once ({@link VerifiedSignatures}).
+   */
   JsonObject verify(String compact) {
+    JsonObject known = compact == null ? null : verified.payload(compact);
+    if (known != null) {
+      return known;
+    }
     try {
       JWSObject jws = JWSObject.parse(compact);
       ECKey key = trusted.get(jws.getHeader().getKeyID());
@@ -108,7 +116,9 @@ final class CheckpointKeys {
           || !jws.verify(new ECDSAVerifier(key))) {
         return null;
       }
-      return new JsonObject(jws.getPayload().toString());
+      JsonObject payload = new JsonObject(jws.getPayload().toString());
+      verified.held(compact, payload);
+      return payload;
     } catch (ParseException | JOSEException | RuntimeException e) {
       return null;
     }
