@@ -41,8 +41,11 @@ public class AccountsVerticle extends VerticleBase {
   private Pool pool;
   private ServiceConsumers consumers;
   private DataKeys keys;
+  private PlainFieldsBackfill backfill;
   private long rewrapTimer;
   private boolean rewrapping;
+  private boolean backfilling;
+  private volatile boolean stopping;
 
   public AccountsVerticle(PoolSettings database, PrivacySettings privacy) {
     this.database = database;
@@ -54,7 +57,11 @@ public class AccountsVerticle extends VerticleBase {
     pool = DatabasePool.create(vertx, database);
     consumers = new ServiceConsumers(vertx);
     keys = new DataKeys(vertx, privacy);
-    rewrapTimer = vertx.setPeriodic(privacy.rewrapIntervalMs(), id -> rewrapRound());
+    backfill = new PlainFieldsBackfill(pool, keys, privacy.rewrapBatch());
+    rewrapTimer = vertx.setPeriodic(privacy.rewrapIntervalMs(), id -> {
+      rewrapRound();
+      backfillRounds();
+    });
     return Future.all(List.of(
         on(Addresses.ACCOUNTS_OPEN, this::open),
         on(Addresses.ACCOUNTS_GET, this::get),
@@ -71,6 +78,7 @@ public class AccountsVerticle extends VerticleBase {
   /** Stops taking requests first (consumers unregistered), then finishes those it has. */
   @Override
   public Future<?> stop() {
+    stopping = true;
     vertx.cancelTimer(rewrapTimer);
     return consumers.stopAndDrain();
   }
@@ -98,6 +106,25 @@ public class AccountsVerticle extends VerticleBase {
         })
         .onFailure(failure -> LOG.warn("rewrapping data keys failed: {}", failure.getMessage()))
         .onComplete(done -> rewrapping = false);
+  }
+
+  /**
+   * Seals what an older version left in clear ({@link PlainFieldsBackfill}), round after round
+   * until there is nothing left; once done, a look costs one probe of an empty index per table.
+   */
+  private void backfillRounds() {
+    if (backfilling) {
+      return;
+    }
+    backfilling = true;
+    backfill.drain(() -> stopping)
+        .onSuccess(sealed -> {
+          if (sealed > 0) {
+            LOG.info("sealed the customer fields of {} rows written before encryption", sealed);
+          }
+        })
+        .onFailure(failure -> LOG.warn("sealing rows written before encryption failed: {}", failure.getMessage()))
+        .onComplete(done -> backfilling = false);
   }
 
   private Future<Answer> open(RequestContext caller, JsonObject request) {
@@ -142,7 +169,9 @@ public class AccountsVerticle extends VerticleBase {
           if (account.getBoolean("erased", false)) {
             return Future.succeededFuture(Answer.ok(account));
           }
-          return keys.destroy(tx, id).compose(fresh -> AccountRepository.erase(tx, id)).compose(erased ->
+          // transfers written before encryption hold their fields in clear: shredded here too
+          return keys.destroy(tx, id).compose(fresh -> PlainFieldsBackfill.shredDebits(tx, id))
+              .compose(shredded -> AccountRepository.erase(tx, id)).compose(erased ->
               AuditOutbox.write(tx, List.of(AuditEvent.of(caller, AuditAction.ACCOUNT_ERASED, "account", id, true,
                       new JsonObject().put("erased", true))))
                   .map(Answer.ok(erased)));

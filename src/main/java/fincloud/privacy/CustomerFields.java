@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import javax.crypto.SecretKey;
 
 /**
@@ -102,6 +103,80 @@ public final class CustomerFields {
       return text;
     }
     return null;
+  }
+
+  /** Whether a stored {@code ownerRef} or {@code reference} is sealed (null counts: nothing to seal). */
+  public static boolean isSealedText(String text) {
+    return text == null || isSealed(text);
+  }
+
+  /** Whether a stored {@code metadata} is sealed ({@code {"encrypted": "fc1:..."}}). */
+  public static boolean isSealedMetadata(JsonObject metadata) {
+    return metadata != null && sealedValue(METADATA, metadata) != null;
+  }
+
+  /**
+   * A copy of {@code json} (an answer as an older version kept it) with every customer field still
+   * in clear sealed with the key of the account it belongs to: the debit account of an object that
+   * has a {@code debitAccountId} (a transfer), else the object's {@code id} (an account). Fields
+   * already sealed are left as they are, so sealing twice changes nothing. {@code keyOf} answers
+   * the key for an account id.
+   */
+  public static JsonObject sealPlain(JsonObject json, Function<String, DataKey> keyOf) {
+    return (JsonObject) sealedPlain(json, keyOf);
+  }
+
+  private static Object sealedPlain(Object json, Function<String, DataKey> keyOf) {
+    if (json instanceof JsonArray array) {
+      JsonArray copy = new JsonArray();
+      array.forEach(item -> copy.add(sealedPlain(item, keyOf)));
+      return copy;
+    }
+    if (!(json instanceof JsonObject object)) {
+      return json;
+    }
+    JsonObject copy = new JsonObject();
+    object.forEach(entry -> {
+      String name = entry.getKey();
+      Object value = entry.getValue();
+      if (TEXT_FIELDS.contains(name) && value instanceof String text && !isSealed(text)) {
+        copy.put(name, sealText(keyOf.apply(owner(object)), name, text));
+      } else if (METADATA.equals(name) && value instanceof JsonObject metadata && !isSealedMetadata(metadata)) {
+        copy.put(name, sealMetadata(keyOf.apply(owner(object)), metadata));
+      } else {
+        copy.put(name, sealedPlain(value, keyOf));
+      }
+    });
+    return copy;
+  }
+
+  /** The ids of the accounts whose customer fields are still in clear somewhere in {@code json}. */
+  public static Set<String> plainOwners(Object json) {
+    Set<String> owners = new HashSet<>();
+    collectPlainOwners(json, owners);
+    return owners;
+  }
+
+  private static void collectPlainOwners(Object json, Set<String> owners) {
+    if (json instanceof JsonArray array) {
+      array.forEach(item -> collectPlainOwners(item, owners));
+    } else if (json instanceof JsonObject object) {
+      object.forEach(entry -> {
+        String name = entry.getKey();
+        Object value = entry.getValue();
+        if ((TEXT_FIELDS.contains(name) && value instanceof String text && !isSealed(text))
+            || (METADATA.equals(name) && value instanceof JsonObject metadata && !isSealedMetadata(metadata))) {
+          owners.add(owner(object));
+        } else {
+          collectPlainOwners(value, owners);
+        }
+      });
+    }
+  }
+
+  /** The account whose key seals an object's customer fields: a transfer's debit account, an account itself. */
+  private static String owner(JsonObject object) {
+    return object.getValue("debitAccountId") instanceof String debit ? debit : String.valueOf(object.getValue("id"));
   }
 
   private static boolean isSealed(String text) {

@@ -193,6 +193,14 @@ public final class DataKeys {
         }));
   }
 
+  /**
+   * A key that is never stored, for values found in clear that belong to an erased account: sealed
+   * with it they read as erased, exactly like the values sealed with the account's destroyed key.
+   */
+  public static DataKey shredded(String accountId) {
+    return generate(accountId);
+  }
+
   /** Rows read and unwrapped, by key id, and remembered. */
   private Future<Map<String, DataKey>> read(SqlClient client, String sql, Collection<String> ids) {
     return client.preparedQuery(sql).execute(Tuple.of(ids.toArray(String[]::new))).map(this::unwrapped);

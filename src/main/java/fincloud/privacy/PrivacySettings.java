@@ -15,8 +15,9 @@ import java.nio.file.Path;
  * @param maxCachedKeys unwrapped data keys one node keeps in memory, least recently used dropped first
  * @param keyCacheTtlMs how long a node trusts a data key it holds in memory: an erasure on another
  *     node reaches this node's memory by an event-bus message, and at the latest after this time
- * @param rewrapBatch data keys rewrapped with the active KEK in one round (one transaction)
- * @param rewrapIntervalMs how often a node looks for data keys wrapped by an older KEK
+ * @param rewrapBatch data keys rewrapped with the active KEK in one round (one transaction); also the rows
+ *     of each table that the backfill of rows written before encryption seals in one round
+ * @param rewrapIntervalMs how often a node looks for data keys wrapped by an older KEK, and for rows in clear
  */
 public record PrivacySettings(String keys, Path keyFile, boolean keyFileGiven, int maxCachedKeys,
     long keyCacheTtlMs, int rewrapBatch, long rewrapIntervalMs) {

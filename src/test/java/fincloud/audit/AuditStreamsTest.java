@@ -123,6 +123,28 @@ class AuditStreamsTest {
     }
   }
 
+  /** Like the audit reads: {@code data} is what the hash covers (sealed), the clear values beside it. */
+  @Test
+  void theStreamAndTheExportCarryTheClearDataBesideTheSealedData() throws Exception {
+    JsonObject metadata = new JsonObject().put("name", "Streamed Customer");
+    String account;
+    JsonObject event;
+    try (Events live = Events.open(null, null)) {
+      account = http.openAccount("acme-teller", new JsonObject().put("currency", "USD")
+          .put("ownerRef", "streamed-owner").put("metadata", metadata)).getString("id");
+      event = live.next();
+    }
+    assertThat(event.getString("entityId")).isEqualTo(account);
+    assertThat(event.getJsonObject("data").getString("ownerRef")).startsWith("fc1:");
+    assertThat(event.getJsonObject("data").getJsonObject("metadata").fieldNames()).containsExactly("encrypted");
+    assertThat(event.getJsonObject("clearData").getString("ownerRef")).isEqualTo("streamed-owner");
+    assertThat(event.getJsonObject("clearData").getJsonObject("metadata")).isEqualTo(metadata);
+
+    long seq = event.getLong("seq");
+    List<JsonObject> exported = lines(http.get(AUDITOR, "/v1/audit/export?from=" + seq + "&to=" + seq));
+    assertThat(exported).containsExactly(event);
+  }
+
   /** A client of the event stream, reading events as they come. */
   static final class Events implements AutoCloseable {
     final HttpClient client = vertx.createHttpClient();
