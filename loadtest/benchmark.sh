@@ -8,7 +8,9 @@
 # Options: --port N (the node's HTTP port; default: the first free one from 18090), --connections N
 # (wrk's connections for the peak, default 64), --no-profile (no flight recording of the node during
 # the uniform peak), --keep (keep the temporary folder), --out FILE.
-# Environment: NODE_JAVA_OPTS (JVM options of the node, default none).
+# Environment: NODE_JAVA_OPTS (JVM options of the node, default none); NODE_CPUS (a CPU list for
+# taskset, e.g. 0 or 0-1: the node's JVM runs on those CPUs only and sizes itself to them, its event
+# loops and instances included; its PostgreSQL, pgbench and the load generators stay unpinned).
 #
 # What it does, all against 127.0.0.1:
 #   0. builds the node and the open-model generator if their jars are missing or older than their
@@ -67,6 +69,14 @@ WRK_THREADS=2
 HOT_SHARE=0.9
 OPEN_CONNECTIONS=256
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
+NODE_CPUS=${NODE_CPUS:-}
+if [[ -n "$NODE_CPUS" ]]; then
+  command -v taskset >/dev/null || { echo "NODE_CPUS needs taskset" >&2; exit 2; }
+  # the JVM counts the CPUs it may use when it starts: tell it, as it is pinned only once it runs
+  NODE_CPU_COUNT=$(awk -v list="$NODE_CPUS" 'BEGIN { n = split(list, parts, ","); for (i = 1; i <= n; i++) {
+    if (split(parts[i], r, "-") == 2) total += r[2] - r[1] + 1; else total += 1 } print total }')
+  NODE_JAVA_OPTS="-XX:ActiveProcessorCount=$NODE_CPU_COUNT $NODE_JAVA_OPTS"
+fi
 
 log() { printf '%s [benchmark] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -203,6 +213,11 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health/ready" || true)" == 200 ]] || die "the node never became ready"
+if [[ -n "$NODE_CPUS" ]]; then
+  # every thread of the JVM, and those it starts later; not its embedded PostgreSQL, started before
+  taskset -a -cp "$NODE_CPUS" "$NODE_PID" >/dev/null || die "could not pin the node to CPUs $NODE_CPUS"
+  log "node pinned to CPUs $NODE_CPUS"
+fi
 PG_URL=$(head -1 "$WORK/data/postgres.url")
 psql_node() { "$PSQL" "$PG_URL" -v ON_ERROR_STOP=1 -XAtq "$@"; }
 PG_PID=$(head -1 "$WORK/data/postgres/postmaster.pid")
@@ -484,7 +499,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| | |"
   echo "|---|---|"
   echo "| FinCloud | $FINCLOUD_VERSION, commit $GIT_REV, Vert.x $VERTX_VERSION |"
-  echo "| node | defaults (\`fincloud-defaults.json\`), JVM options: ${NODE_JAVA_OPTS:-none} |"
+  echo "| node | defaults (\`fincloud-defaults.json\`), JVM options: ${NODE_JAVA_OPTS:-none}; CPUs: ${NODE_CPUS:-all, not pinned} |"
   echo "| Java | $JAVA_VERSION |"
   echo "| PostgreSQL | $PG_VERSION (the node's embedded server): $PG_SETTINGS |"
   echo "| pgbench | $("$PGBENCH" --version) |"

@@ -152,16 +152,28 @@ public final class Node {
     };
   }
 
-  /** The raw configuration still goes along: the call policies (timeouts, breakers) are read from it. */
+  /**
+   * The raw configuration still goes along: the call policies (timeouts, breakers) are read from it.
+   * Gateway, payments and risk run one instance per core unless configured, so that the ledger's
+   * and risk's work is not left to one event loop while the others serve HTTP; audit runs once, as
+   * its sealer and the witness of its checkpoints belong to the node (see AuditVerticle).
+   */
   private DeploymentOptions options(String role) {
-    int cores = Runtime.getRuntime().availableProcessors();
-    Integer gateways = config.gateway().instances();
     int instances = switch (role) {
-      case "gateway" -> gateways != null ? gateways : cores;
-      case "accounts" -> Math.max(1, cores / 2);
-      case "risk" -> config.risk().instances();
+      case "gateway" -> perCore(config.gateway().instances());
+      case "accounts" -> Math.max(1, cores() / 2);
+      case "payments" -> perCore(config.ledger().instances());
+      case "risk" -> perCore(config.risk().instances());
       default -> 1;
     };
     return new DeploymentOptions().setConfig(config.json()).setInstances(instances);
+  }
+
+  private static int perCore(Integer configured) {
+    return configured != null ? configured : cores();
+  }
+
+  private static int cores() {
+    return Runtime.getRuntime().availableProcessors();
   }
 }

@@ -13,9 +13,11 @@ import fincloud.shared.ConfigSection;
  * @param idempotencyRetentionDays how long an Idempotency-Key's record (and fence) is kept: at
  *     least a day, as the contract promises 24 hours
  * @param idempotencyPurgeIntervalMs how often records past their retention are purged (a bounded round)
+ * @param instances payments verticles on one node, each with its own writer (the bounds above are
+ *     each writer's), or null for one per core
  */
 public record LedgerSettings(int maxGroup, int maxInFlightGroups, int maxQueue, long expiryIntervalMs,
-    int idempotencyRetentionDays, long idempotencyPurgeIntervalMs) {
+    int idempotencyRetentionDays, long idempotencyPurgeIntervalMs, Integer instances) {
 
   public static LedgerSettings from(ConfigSection ledger) {
     return new LedgerSettings(
@@ -24,6 +26,7 @@ public record LedgerSettings(int maxGroup, int maxInFlightGroups, int maxQueue, 
         ledger.integer("maxQueue", 1, 10_000_000),
         ledger.longInteger("expiryIntervalMs", 1, 3_600_000),
         ledger.integer("idempotencyRetentionDays", 1, 36_500),
-        ledger.longInteger("idempotencyPurgeIntervalMs", 1, 86_400_000));
+        ledger.longInteger("idempotencyPurgeIntervalMs", 1, 86_400_000),
+        ledger.optionalInteger("instances", 1, 256));
   }
 }
