@@ -7,7 +7,8 @@
 #
 # Options: --port N (the node's HTTP port; default: the first free one from 18090), --connections N
 # (wrk's connections for the peak, default 64), --no-profile (no flight recording of the node during
-# the uniform peak), --keep (keep the temporary folder), --out FILE.
+# the uniform peak), --keep (keep the temporary folder), --out FILE, --config FILE (a JSON
+# configuration of the node over its defaults, e.g. {"ledger":{"instances":2}}; the report shows it).
 # Environment: NODE_JAVA_OPTS (JVM options of the node, default none); NODE_CPUS (a CPU list for
 # taskset, e.g. 0 or 0-1: the node's JVM runs on those CPUs only and sizes itself to them, its event
 # loops and instances included; its PostgreSQL, pgbench and the load generators stay unpinned).
@@ -40,6 +41,7 @@ CONNECTIONS=64
 KEEP=false
 PROFILE=true
 OUT=""
+NODE_CONFIG=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=true ;;
@@ -48,7 +50,8 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=true ;;
     --no-profile) PROFILE=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    --config) NODE_CONFIG="$2"; shift ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -205,7 +208,7 @@ log "starting a node on $URL (mode $MODE)"
 # shellcheck disable=SC2086
 FINCLOUD_DATA_DIR="$WORK/data" FINCLOUD_HTTP_HOST=127.0.0.1 FINCLOUD_HTTP_PORT="$PORT" \
   FINCLOUD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
-  java $NODE_JAVA_OPTS -jar "$NODE_JAR" >"$WORK/node.log" 2>&1 &
+  java $NODE_JAVA_OPTS -jar "$NODE_JAR" ${NODE_CONFIG:+--config "$NODE_CONFIG"} >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 for _ in $(seq 1 240); do
   kill -0 "$NODE_PID" 2>/dev/null || { tail -40 "$WORK/node.log" >&2; die "the node exited while starting"; }
@@ -499,7 +502,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| | |"
   echo "|---|---|"
   echo "| FinCloud | $FINCLOUD_VERSION, commit $GIT_REV, Vert.x $VERTX_VERSION |"
-  echo "| node | defaults (\`fincloud-defaults.json\`), JVM options: ${NODE_JAVA_OPTS:-none}; CPUs: ${NODE_CPUS:-all, not pinned} |"
+  echo "| node | defaults (\`fincloud-defaults.json\`)${NODE_CONFIG:+ with $(tr -d ' \n' <"$NODE_CONFIG")}, JVM options: ${NODE_JAVA_OPTS:-none}; CPUs: ${NODE_CPUS:-all, not pinned} |"
   echo "| Java | $JAVA_VERSION |"
   echo "| PostgreSQL | $PG_VERSION (the node's embedded server): $PG_SETTINGS |"
   echo "| pgbench | $("$PGBENCH" --version) |"

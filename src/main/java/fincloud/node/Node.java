@@ -154,16 +154,17 @@ public final class Node {
 
   /**
    * The raw configuration still goes along: the call policies (timeouts, breakers) are read from it.
-   * Gateway, payments and risk run one instance per core unless configured, so that the ledger's
-   * and risk's work is not left to one event loop while the others serve HTTP; audit runs once, as
-   * its sealer and the witness of its checkpoints belong to the node (see AuditVerticle).
+   * The gateway runs one instance per core unless configured; payments and risk as many as
+   * configured ({@code ledger.instances}, {@code risk.instances}, one by default: more split the
+   * ledger's groups, which costs more than it spreads on two cores); audit runs once, as its sealer
+   * and the witness of its checkpoints belong to the node (see AuditVerticle).
    */
   private DeploymentOptions options(String role) {
     int instances = switch (role) {
       case "gateway" -> perCore(config.gateway().instances());
       case "accounts" -> Math.max(1, cores() / 2);
-      case "payments" -> perCore(config.ledger().instances());
-      case "risk" -> perCore(config.risk().instances());
+      case "payments" -> config.ledger().instances();
+      case "risk" -> config.risk().instances();
       default -> 1;
     };
     return new DeploymentOptions().setConfig(config.json()).setInstances(instances);

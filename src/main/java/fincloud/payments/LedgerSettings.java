@@ -14,10 +14,12 @@ import fincloud.shared.ConfigSection;
  *     least a day, as the contract promises 24 hours
  * @param idempotencyPurgeIntervalMs how often records past their retention are purged (a bounded round)
  * @param instances payments verticles on one node, each with its own writer (the bounds above are
- *     each writer's), or null for one per core
+ *     each writer's). One by default: on two shared cores several split the node's transfers into
+ *     groups half the size and cost more CPU per transfer than they spread
+ *     (loadtest/results/2026-12-05-fast-path-instances.md)
  */
 public record LedgerSettings(int maxGroup, int maxInFlightGroups, int maxQueue, long expiryIntervalMs,
-    int idempotencyRetentionDays, long idempotencyPurgeIntervalMs, Integer instances) {
+    int idempotencyRetentionDays, long idempotencyPurgeIntervalMs, int instances) {
 
   public static LedgerSettings from(ConfigSection ledger) {
     return new LedgerSettings(
@@ -27,6 +29,6 @@ public record LedgerSettings(int maxGroup, int maxInFlightGroups, int maxQueue, 
         ledger.longInteger("expiryIntervalMs", 1, 3_600_000),
         ledger.integer("idempotencyRetentionDays", 1, 36_500),
         ledger.longInteger("idempotencyPurgeIntervalMs", 1, 86_400_000),
-        ledger.optionalInteger("instances", 1, 256));
+        ledger.integer("instances", 1, 256));
   }
 }

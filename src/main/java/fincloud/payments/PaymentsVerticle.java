@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The payments service: checks a transfer, has risk score it, and hands it to the ledger writer;
- * settles and expires holds; serves transfers. Several instances per node (one per core by
- * default), each with its own writer gathering the transfers it takes into groups, so that the
- * ledger's work is spread over the event loops; what must be one per node is in {@link NodePayments}.
+ * settles and expires holds; serves transfers. One instance per node by default, so that one
+ * writer gathers the node's transfers into groups; {@code ledger.instances} runs several, each
+ * with its own writer, and what must be one per node is in {@link NodePayments}.
  */
 public class PaymentsVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentsVerticle.class);

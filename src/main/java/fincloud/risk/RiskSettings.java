@@ -11,9 +11,9 @@ import fincloud.shared.ConfigSection;
  * @param rulesOutageMaxStaleMs the same while the check fails for want of a database server
  *     (never shorter than {@code rulesMaxStaleMs})
  * @param poolSize connections of risk's own pool
- * @param instances risk verticles on one node, or null for one per core
+ * @param instances risk verticles on one node (they share the node's rule sets in force)
  */
-public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, long rulesOutageMaxStaleMs, int poolSize, Integer instances) {
+public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, long rulesOutageMaxStaleMs, int poolSize, int instances) {
 
   public static RiskSettings from(ConfigSection risk) {
     return new RiskSettings(
@@ -21,6 +21,6 @@ public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, long rulesOut
         risk.longInteger("rulesMaxStaleMs", 1, 86_400_000),
         risk.longInteger("rulesOutageMaxStaleMs", 1, 86_400_000),
         risk.integer("poolSize", 1, 100),
-        risk.optionalInteger("instances", 1, 256));
+        risk.integer("instances", 1, 256));
   }
 }

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The risk service: scores each transfer on its way to the ledger against its tenant's rule set,
- * keeps the velocity windows in shared data, and serves and changes the rule sets. Several
- * instances per node (one per core by default): the windows are shared data changed by
+ * keeps the velocity windows in shared data, and serves and changes the rule sets. It may run as
+ * several instances per node ({@code risk.instances}): the windows are shared data changed by
  * compare-and-set, the sets in force are the node's ({@link RuleSetsInForce}).
  *
  * <p>Every node holds each tenant's set in force in memory ({@link RuleSetCache}). A change is

@@ -52,9 +52,8 @@ class SettingsTest {
     assertThat(config.ledger().maxQueue()).isEqualTo(20_000);
     assertThat(config.ledger().expiryIntervalMs()).isEqualTo(1000);
     assertThat(config.risk().rulesPollMs()).isEqualTo(500);
-    // payments and risk, like the gateway, run one instance per core unless configured
-    assertThat(config.risk().instances()).isNull();
-    assertThat(config.ledger().instances()).isNull();
+    assertThat(config.risk().instances()).isEqualTo(1);
+    assertThat(config.ledger().instances()).isEqualTo(1);
     assertThat(config.audit().pollMs()).isEqualTo(50);
     assertThat(config.audit().batchSize()).isEqualTo(2000);
     assertThat(config.audit().keyFile()).isEqualTo(Path.of("./fincloud-data", "audit-signing-key.jwk"));
