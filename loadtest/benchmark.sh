@@ -7,8 +7,11 @@
 #
 # Options: --port N (the node's HTTP port; default: the first free one from 18090), --connections N
 # (wrk's connections for the peak, default 64), --no-profile (no flight recording of the node during
-# the uniform peak), --keep (keep the temporary folder), --out FILE.
-# Environment: NODE_JAVA_OPTS (JVM options of the node, default none).
+# the uniform peak), --keep (keep the temporary folder), --out FILE, --config FILE (a JSON
+# configuration of the node over its defaults, e.g. {"ledger":{"instances":2}}; the report shows it).
+# Environment: NODE_JAVA_OPTS (JVM options of the node, default none); NODE_CPUS (a CPU list for
+# taskset, e.g. 0 or 0-1: the node's JVM runs on those CPUs only and sizes itself to them, its event
+# loops and instances included; its PostgreSQL, pgbench and the load generators stay unpinned).
 #
 # What it does, all against 127.0.0.1:
 #   0. builds the node and the open-model generator if their jars are missing or older than their
@@ -39,6 +42,7 @@ CONNECTIONS=64
 KEEP=false
 PROFILE=true
 OUT=""
+NODE_CONFIG=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=true ;;
@@ -47,7 +51,8 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=true ;;
     --no-profile) PROFILE=false ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    --config) NODE_CONFIG="$2"; shift ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,6 +74,14 @@ HOT_SHARE=0.9
 ALONE_RATE=20
 OPEN_CONNECTIONS=256
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
+NODE_CPUS=${NODE_CPUS:-}
+if [[ -n "$NODE_CPUS" ]]; then
+  command -v taskset >/dev/null || { echo "NODE_CPUS needs taskset" >&2; exit 2; }
+  # the JVM counts the CPUs it may use when it starts: tell it, as it is pinned only once it runs
+  NODE_CPU_COUNT=$(awk -v list="$NODE_CPUS" 'BEGIN { n = split(list, parts, ","); for (i = 1; i <= n; i++) {
+    if (split(parts[i], r, "-") == 2) total += r[2] - r[1] + 1; else total += 1 } print total }')
+  NODE_JAVA_OPTS="-XX:ActiveProcessorCount=$NODE_CPU_COUNT $NODE_JAVA_OPTS"
+fi
 
 log() { printf '%s [benchmark] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -197,7 +210,7 @@ log "starting a node on $URL (mode $MODE)"
 # shellcheck disable=SC2086
 FINCLOUD_DATA_DIR="$WORK/data" FINCLOUD_HTTP_HOST=127.0.0.1 FINCLOUD_HTTP_PORT="$PORT" \
   FINCLOUD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
-  java $NODE_JAVA_OPTS -jar "$NODE_JAR" >"$WORK/node.log" 2>&1 &
+  java $NODE_JAVA_OPTS -jar "$NODE_JAR" ${NODE_CONFIG:+--config "$NODE_CONFIG"} >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 for _ in $(seq 1 240); do
   kill -0 "$NODE_PID" 2>/dev/null || { tail -40 "$WORK/node.log" >&2; die "the node exited while starting"; }
@@ -205,6 +218,11 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health/ready" || true)" == 200 ]] || die "the node never became ready"
+if [[ -n "$NODE_CPUS" ]]; then
+  # every thread of the JVM, and those it starts later; not its embedded PostgreSQL, started before
+  taskset -a -cp "$NODE_CPUS" "$NODE_PID" >/dev/null || die "could not pin the node to CPUs $NODE_CPUS"
+  log "node pinned to CPUs $NODE_CPUS"
+fi
 PG_URL=$(head -1 "$WORK/data/postgres.url")
 psql_node() { "$PSQL" "$PG_URL" -v ON_ERROR_STOP=1 -XAtq "$@"; }
 PG_PID=$(head -1 "$WORK/data/postgres/postmaster.pid")
@@ -516,7 +534,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| | |"
   echo "|---|---|"
   echo "| FinCloud | $FINCLOUD_VERSION, commit $GIT_REV, Vert.x $VERTX_VERSION |"
-  echo "| node | defaults (\`fincloud-defaults.json\`), JVM options: ${NODE_JAVA_OPTS:-none} |"
+  echo "| node | defaults (\`fincloud-defaults.json\`)${NODE_CONFIG:+ with $(tr -d ' \n' <"$NODE_CONFIG")}, JVM options: ${NODE_JAVA_OPTS:-none}; CPUs: ${NODE_CPUS:-all, not pinned} |"
   echo "| Java | $JAVA_VERSION |"
   echo "| PostgreSQL | $PG_VERSION (the node's embedded server): $PG_SETTINGS |"
   echo "| pgbench | $("$PGBENCH" --version) |"

@@ -153,16 +153,29 @@ public final class Node {
     };
   }
 
-  /** The raw configuration still goes along: the call policies (timeouts, breakers) are read from it. */
+  /**
+   * The raw configuration still goes along: the call policies (timeouts, breakers) are read from it.
+   * The gateway runs one instance per core unless configured; payments and risk as many as
+   * configured ({@code ledger.instances}, {@code risk.instances}, one by default: more split the
+   * ledger's groups, which costs more than it spreads on two cores); audit runs once, as its sealer
+   * and the witness of its checkpoints belong to the node (see AuditVerticle).
+   */
   private DeploymentOptions options(String role) {
-    int cores = Runtime.getRuntime().availableProcessors();
-    Integer gateways = config.gateway().instances();
     int instances = switch (role) {
-      case "gateway" -> gateways != null ? gateways : cores;
-      case "accounts" -> Math.max(1, cores / 2);
+      case "gateway" -> perCore(config.gateway().instances());
+      case "accounts" -> Math.max(1, cores() / 2);
+      case "payments" -> config.ledger().instances();
       case "risk" -> config.risk().instances();
       default -> 1;
     };
     return new DeploymentOptions().setConfig(config.json()).setInstances(instances);
+  }
+
+  private static int perCore(Integer configured) {
+    return configured != null ? configured : cores();
+  }
+
+  private static int cores() {
+    return Runtime.getRuntime().availableProcessors();
   }
 }

@@ -13,9 +13,13 @@ import fincloud.shared.ConfigSection;
  * @param idempotencyRetentionDays how long an Idempotency-Key's record (and fence) is kept: at
  *     least a day, as the contract promises 24 hours
  * @param idempotencyPurgeIntervalMs how often records past their retention are purged (a bounded round)
+ * @param instances payments verticles on one node, each with its own writer (the bounds above are
+ *     each writer's). One by default: on two shared cores several split the node's transfers into
+ *     groups half the size and cost more CPU per transfer than they spread
+ *     (loadtest/results/2026-12-05-fast-path-instances.md)
  */
 public record LedgerSettings(int maxGroup, int maxInFlightGroups, int maxQueue, long expiryIntervalMs,
-    int idempotencyRetentionDays, long idempotencyPurgeIntervalMs) {
+    int idempotencyRetentionDays, long idempotencyPurgeIntervalMs, int instances) {
 
   public static LedgerSettings from(ConfigSection ledger) {
     return new LedgerSettings(
@@ -24,6 +28,7 @@ public record LedgerSettings(int maxGroup, int maxInFlightGroups, int maxQueue, 
         ledger.integer("maxQueue", 1, 10_000_000),
         ledger.longInteger("expiryIntervalMs", 1, 3_600_000),
         ledger.integer("idempotencyRetentionDays", 1, 36_500),
-        ledger.longInteger("idempotencyPurgeIntervalMs", 1, 86_400_000));
+        ledger.longInteger("idempotencyPurgeIntervalMs", 1, 86_400_000),
+        ledger.integer("instances", 1, 256));
   }
 }

@@ -28,7 +28,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The payments service: checks a transfer, has risk score it, and hands it to the ledger writer;
- * settles and expires holds; serves transfers. One instance per node, so that one writer gathers
- * the node's transfers into groups.
+ * settles and expires holds; serves transfers. One instance per node by default, so that one
+ * writer gathers the node's transfers into groups; {@code ledger.instances} runs several, each
+ * with its own writer, and what must be one per node is in {@link NodePayments}.
  */
 public class PaymentsVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentsVerticle.class);
@@ -52,10 +52,10 @@ public class PaymentsVerticle extends VerticleBase {
   private DataKeys keys;
   private Pool pool;
   private LedgerWriter writer;
-  private LedgerMetrics metrics;
+  private NodePayments node;
   private RiskClient risk;
   /** Keys whose request is between arrival and the ledger on this node (the database knows the rest). */
-  private final Set<Key> arriving = new HashSet<>();
+  private Set<Key> arriving;
   private boolean sweeping;
   private long sweepTimer;
   private boolean purging;
@@ -77,14 +77,25 @@ public class PaymentsVerticle extends VerticleBase {
   public Future<?> start() {
     pool = DatabasePool.create(vertx, database);
     keys = new DataKeys(vertx, privacy);
-    metrics = new LedgerMetrics(vertx);
+    node = NodePayments.join(vertx, riskCalls);
+    risk = node.risk;
+    arriving = node.arriving;
     writer = new LedgerWriter(pool, ledger.maxGroup(), ledger.maxInFlightGroups(), ledger.maxQueue(),
-        metrics::committed, clock);
-    metrics.watch(writer);
-    risk = new RiskClient(vertx, riskCalls);
+        node.metrics::committed, clock);
+    node.metrics.watch(writer);
     consumers = new ServiceConsumers(vertx);
-    sweepTimer = vertx.setPeriodic(ledger.expiryIntervalMs(), id -> sweepExpiredHolds());
-    purgeTimer = vertx.setPeriodic(ledger.idempotencyPurgeIntervalMs(), id -> purgeIdempotencyRecords());
+    // every instance keeps the timers, only the node's housekeeper acts on them: once per node, and
+    // taken over by another instance if that one leaves
+    sweepTimer = vertx.setPeriodic(ledger.expiryIntervalMs(), id -> {
+      if (node.housekeeper(this)) {
+        sweepExpiredHolds();
+      }
+    });
+    purgeTimer = vertx.setPeriodic(ledger.idempotencyPurgeIntervalMs(), id -> {
+      if (node.housekeeper(this)) {
+        purgeIdempotencyRecords();
+      }
+    });
     return Future.all(List.of(
         on(Addresses.TRANSFERS_CREATE, (caller, request) ->
             create(caller, List.of(TransferItem.from(request.getJsonObject("body"))), false)),
@@ -106,7 +117,10 @@ public class PaymentsVerticle extends VerticleBase {
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(purgeTimer);
     return consumers.stopAndDrain().transform(drained -> writer.close())
-        .andThen(closed -> risk.close()).andThen(closed -> metrics.unwatch());
+        .andThen(closed -> {
+          node.metrics.unwatch(writer);
+          node.leave(vertx, this);
+        });
   }
 
   /** Every answer leaves with its customer fields in clear: the ledger and the kept answers hold them sealed. */

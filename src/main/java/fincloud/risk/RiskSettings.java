@@ -11,7 +11,7 @@ import fincloud.shared.ConfigSection;
  * @param rulesOutageMaxStaleMs the same while the check fails for want of a database server
  *     (never shorter than {@code rulesMaxStaleMs})
  * @param poolSize connections of risk's own pool
- * @param instances risk verticles on one node
+ * @param instances risk verticles on one node (they share the node's rule sets in force)
  */
 public record RiskSettings(long rulesPollMs, long rulesMaxStaleMs, long rulesOutageMaxStaleMs, int poolSize, int instances) {
 

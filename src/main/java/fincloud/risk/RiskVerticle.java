@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The risk service: scores each transfer on its way to the ledger against its tenant's rule set,
- * keeps the velocity windows in shared data, and serves and changes the rule sets.
+ * keeps the velocity windows in shared data, and serves and changes the rule sets. It may run as
+ * several instances per node ({@code risk.instances}): the windows are shared data changed by
+ * compare-and-set, the sets in force are the node's ({@link RuleSetsInForce}).
  *
- * <p>Every instance holds each tenant's set in force in memory ({@link RuleSetCache}). A change is
- * installed at once by the instance that made it and published, with the rules, to all others;
+ * <p>Every node holds each tenant's set in force in memory ({@link RuleSetCache}). A change is
+ * installed at once on the node whose instance made it and published to all others;
  * each also checks the versions in the database every {@code rulesPollMs} (500 ms), so a lost
  * message delays a change by at most that, and an instance that cannot check for
  * {@code rulesMaxStaleMs} stops scoring (payments' fallback decides) rather than score with a
@@ -50,6 +52,7 @@ public class RiskVerticle extends VerticleBase {
   private final RiskSettings settings;
   private final PoolSettings database;
   private Pool pool;
+  private RuleSetsInForce inForce;
   private RuleSetCache ruleSets;
   private VelocityStore windows;
   private Timer scoring;
@@ -64,7 +67,9 @@ public class RiskVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = DatabasePool.create(vertx, database, "fincloud-risk", settings.poolSize());
-    ruleSets = new RuleSetCache(pool, settings.rulesMaxStaleMs(), settings.rulesOutageMaxStaleMs());
+    inForce = RuleSetsInForce.join(vertx);
+    ruleSets = new RuleSetCache(inForce, pool, settings.rulesMaxStaleMs(),
+        settings.rulesOutageMaxStaleMs());
     consumers = new ServiceConsumers(vertx);
     scoring = Timer.builder(NodeMetrics.RISK_SCORING).description("Time risk takes to score one request")
         .register(NodeMetrics.registry());
@@ -93,7 +98,7 @@ public class RiskVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
-    return consumers.stopAndDrain().transform(drained -> pool.close());
+    return consumers.stopAndDrain().transform(drained -> pool.close()).andThen(closed -> inForce.leave(vertx));
   }
 
   // ---- scoring -------------------------------------------------------------------------------

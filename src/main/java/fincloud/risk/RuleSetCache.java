@@ -4,15 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rule sets in force, as one risk verticle instance holds them: installed when this instance
- * changes a set, reloaded from the database when another says it changed one, and when the periodic version check finds the
- * database ahead (the safety net for a lost message). Used from the verticle's event loop only.
+ * The rule sets in force, as one risk verticle instance keeps them up to date: installed when this
+ * instance changes a set, reloaded from the database when another says it changed one, and when
+ * the periodic version check finds the database ahead (the safety net for a lost message). The
+ * sets themselves are the node's ({@link RuleSetsInForce}), shared with its other instances; the
+ * checks and their staleness are this instance's. Used from the verticle's event loop only.
  *
  * <p>When the check fails because no database server can be reached (a failover, a crash), the
  * sets are kept in force for up to {@code outageMaxStaleMs}, not {@code maxStaleMs}: a rule change
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 final class RuleSetCache {
   private static final Logger LOG = LoggerFactory.getLogger(RuleSetCache.class);
 
-  private final Map<String, RuleSet> sets = new HashMap<>();
+  private final RuleSetsInForce sets;
   private final Pool pool;
   private final long maxStaleMs;
   private final long outageMaxStaleMs;
@@ -32,7 +32,8 @@ final class RuleSetCache {
   private boolean checking;
   private boolean databaseUnreachable;
 
-  RuleSetCache(Pool pool, long maxStaleMs, long outageMaxStaleMs) {
+  RuleSetCache(RuleSetsInForce sets, Pool pool, long maxStaleMs, long outageMaxStaleMs) {
+    this.sets = sets;
     this.pool = pool;
     this.maxStaleMs = maxStaleMs;
     this.outageMaxStaleMs = Math.max(maxStaleMs, outageMaxStaleMs);
@@ -49,7 +50,7 @@ final class RuleSetCache {
 
   /** The tenant's set in force: version 0 and no rules until its first change. */
   RuleSet get(String tenant) {
-    return sets.getOrDefault(tenant, RuleSet.EMPTY);
+    return sets.get(tenant);
   }
 
   /**
@@ -68,9 +69,7 @@ final class RuleSetCache {
 
   /** Never goes back to an older version (a slow load must not undo a newer change). */
   void install(String tenant, RuleSet set) {
-    if (set.version() > get(tenant).version()) {
-      sets.put(tenant, set);
-    }
+    sets.install(tenant, set);
   }
 
   void install(RuleSetRepository.Stored stored) {

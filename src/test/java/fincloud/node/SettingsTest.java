@@ -53,6 +53,7 @@ class SettingsTest {
     assertThat(config.ledger().expiryIntervalMs()).isEqualTo(1000);
     assertThat(config.risk().rulesPollMs()).isEqualTo(500);
     assertThat(config.risk().instances()).isEqualTo(1);
+    assertThat(config.ledger().instances()).isEqualTo(1);
     assertThat(config.audit().pollMs()).isEqualTo(50);
     assertThat(config.audit().batchSize()).isEqualTo(2000);
     assertThat(config.audit().keyFile()).isEqualTo(Path.of("./fincloud-data", "audit-signing-key.jwk"));
@@ -75,6 +76,8 @@ class SettingsTest {
   @ParameterizedTest(name = "{0} = {1}")
   @CsvSource(delimiter = '|', value = {
       "ledger   | maxGroup          | -3    | ledger.maxGroup must be an integer from 1 to 10000, got -3",
+      "ledger   | instances         | 0     | ledger.instances must be an integer from 1 to 256, got 0",
+      "risk     | instances         | two   | risk.instances must be an integer from 1 to 256, got \"two\"",
       "database | poolSize          | many  | database.poolSize must be an integer from 1 to 1000, got \"many\"",
       "risk     | rulesPollMs       | 0     | risk.rulesPollMs must be an integer from 1 to 3600000, got 0",
       "audit    | batchSize         | 0     | audit.batchSize must be an integer from 1 to 100000, got 0",
