@@ -1,5 +1,7 @@
 package fincloud.cluster;
 
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +46,11 @@ class NodeKillFaultIT {
         "Fault: kill -9, SIGSTOP and a rolling restart of nodes in a 3-node cluster");
     try (ClusterHarness cluster = new ClusterHarness(new JsonObject()
         .put("gateway", new JsonObject().put("attemptTimeoutMs", 1500))
-        .put("risk", new JsonObject().put("timeoutMs", 1000)))) {
+        .put("risk", new JsonObject().put("timeoutMs", 1000))
+        // One checkpoint key for the cluster, as README's cluster setup asks: with a key file of its
+        // own per node, every node but the signer found the chain "not signed by a trusted key".
+        .put("audit", new JsonObject().put("signingKey", new ECKeyGenerator(Curve.P_256)
+            .keyID("fault-run").generate().toJSONString())))) {
       Map<String, String> env = Map.of("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", Integer.toString(heartbeat));
       List<NodeProcess> nodes = List.of(cluster.node("node1", "all", env), cluster.node("node2", "all", env),
           cluster.node("node3", "all", env));
