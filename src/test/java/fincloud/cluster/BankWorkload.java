@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * each transfer with its own Idempotency-Key (also its {@code reference}, so that SQL can count
  * how often each took effect), and reading balances in between. A client whose answer says "try
  * again" (503, 409 IDEMPOTENCY_IN_FLIGHT, a risk fallback refusal, or a gateway that went away
- * mid-request) tries again with the same key on the next gateway, as docs/contract.md (Idempotency) tells clients to.
- * Every answer is counted by status and code; every acknowledged transfer is kept.
+ * mid-request) tries again with the same key on the next gateway, as docs/contract.md (Idempotency) tells clients to;
+ * a read that went unanswered is asked again of the next gateway too. Every answer is counted by
+ * status and code, and apart from those, the final answer of each operation (what its user is left
+ * with once the retries are over); every acknowledged transfer is kept.
  */
 final class BankWorkload implements AutoCloseable {
   record Acked(String key, String transferId) {
@@ -43,6 +45,7 @@ final class BankWorkload implements AutoCloseable {
   private final String currency;
   private final AtomicInteger nextGateway = new AtomicInteger();
   private final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> finals = new ConcurrentHashMap<>();
   final ConcurrentLinkedQueue<Acked> acked = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<Unanswered> unanswered = new ConcurrentLinkedQueue<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -85,6 +88,23 @@ final class BankWorkload implements AutoCloseable {
     return copy;
   }
 
+  /**
+   * The final answer of each read and transfer once its retries are over, counted by kind; an
+   * operation still told to try again after its last try counts as {@code "unanswered (<last answer>)"}.
+   */
+  Map<String, Long> finalAnswers() {
+    Map<String, Long> copy = new TreeMap<>();
+    finals.forEach((outcome, count) -> copy.put(outcome, count.get()));
+    return copy;
+  }
+
+  /** The final answers a user would call an error: anything but 200, 201 and a refusal for lack of funds. */
+  Map<String, Long> finalErrors() {
+    Map<String, Long> errors = finalAnswers();
+    errors.keySet().removeAll(List.of("200", "201", "422 INSUFFICIENT_FUNDS"));
+    return errors;
+  }
+
   void resetOutcomes() {
     outcomes.clear();
   }
@@ -106,7 +126,13 @@ final class BankWorkload implements AutoCloseable {
     while (running) {
       if (random.nextInt(5) == 0) {
         String account = accounts.get(random.nextInt(accounts.size()));
-        send("GET", "/v1/accounts/" + account, null, null);
+        Answer answer = send("GET", "/v1/accounts/" + account, null, null);
+        // A read is safe to ask again: a client whose gateway went away asks the next one.
+        for (int attempt = 1; attempt < 20 && answer.tryAgain(); attempt++) {
+          NodeProcess.sleep(100);
+          answer = send("GET", "/v1/accounts/" + account, null, null);
+        }
+        count(finals, answer.tryAgain() ? "unanswered (" + answer.outcome() + ")" : answer.outcome());
         continue;
       }
       int debit = random.nextInt(accounts.size());
@@ -115,19 +141,21 @@ final class BankWorkload implements AutoCloseable {
       JsonObject body = new JsonObject().put("debitAccountId", accounts.get(debit))
           .put("creditAccountId", accounts.get(credit)).put("amount", 1 + random.nextInt(50))
           .put("currency", currency).put("reference", key);
-      boolean answered = false;
-      for (int attempt = 0; attempt < 20 && !answered; attempt++) {
-        Answer answer = send("POST", "/v1/transfers", body, key);
+      Answer answer = null;
+      for (int attempt = 0; attempt < 20 && (answer == null || answer.tryAgain()); attempt++) {
+        if (answer != null) {
+          NodeProcess.sleep(100);
+        }
+        answer = send("POST", "/v1/transfers", body, key);
         if (answer.status == 201) {
           acked.add(new Acked(key, answer.body.getString("id")));
         }
-        answered = !answer.tryAgain();
-        if (!answered) {
-          NodeProcess.sleep(100);
-        }
       }
-      if (!answered) {
+      if (answer.tryAgain()) {
         unanswered.add(new Unanswered(key, body));
+        count(finals, "unanswered (" + answer.outcome() + ")");
+      } else {
+        count(finals, answer.outcome());
       }
     }
   }
@@ -137,6 +165,15 @@ final class BankWorkload implements AutoCloseable {
       return status < 0 || status == 503 || "IDEMPOTENCY_IN_FLIGHT".equals(code)
           || ("RISK_DECLINED".equals(code) && body.toString().contains("FALLBACK"));
     }
+
+    /** {@code "201"}, {@code "503 UNAVAILABLE"}, {@code "io"}, ... */
+    String outcome() {
+      return status < 0 ? (status == -1 ? "io" : "not json") : code == null ? Integer.toString(status) : status + " " + code;
+    }
+  }
+
+  private static void count(Map<String, AtomicLong> counts, String outcome) {
+    counts.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
   }
 
   private Answer send(String method, String path, JsonObject body, String key) {
@@ -163,9 +200,7 @@ final class BankWorkload implements AutoCloseable {
     } catch (RuntimeException notJson) {
       answer = new Answer(-2, null, new JsonObject());
     }
-    String outcome = answer.status < 0 ? (answer.status == -1 ? "io" : "not json")
-        : answer.code == null ? Integer.toString(answer.status) : answer.status + " " + answer.code;
-    outcomes.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+    count(outcomes, answer.outcome());
     return answer;
   }
 }

@@ -61,7 +61,7 @@ final class ClusterHarness implements AutoCloseable {
     env.put("FINCLOUD_ROLES", roles);
     env.put("FINCLOUD_REQUEST_TIMEOUT_MS", "10000");
     env.putAll(extraEnv);
-    NodeProcess node = new NodeProcess(name, freePort(), env, List.of("--config", configFile.toString()), dir);
+    NodeProcess node = new NodeProcess(name, freeApiPort(), env, List.of("--config", configFile.toString()), dir);
     synchronized (started) {
       started.add(node);
     }
@@ -86,6 +86,31 @@ final class ClusterHarness implements AutoCloseable {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A free port for a node's API whose management listener's port (API port + 1000) is free too,
+   * below the kernel's ephemeral range (Hazelcast's ports are at 20 000-30 000): a port from that
+   * range can be taken by any outgoing connection on the machine while a killed node is down, and
+   * the node started again on it exits on "Address already in use".
+   */
+  static int freeApiPort() {
+    for (int tries = 0; tries < 200; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(10_000, 19_000);
+      if (free(port) && free(port + 1000)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port whose port + 1000 is free too");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket socket = new ServerSocket(port)) {
+      socket.setReuseAddress(true);
+      return true;
+    } catch (IOException taken) {
+      return false;
     }
   }
 
