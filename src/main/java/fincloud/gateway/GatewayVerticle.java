@@ -187,7 +187,10 @@ public class GatewayVerticle extends VerticleBase {
     Route route = router.route(endpoint.method(), endpoint.path())
         .handler(new HeaderAuthorization(admission, endpoint));
     if (endpoint.readsBody()) {
-      route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()));
+      // an API body is JSON: a form body is refused later, so its attributes are never merged
+      // into the query's parameters (merging decodes the query, and threw on a malformed one
+      // outside any handler: the request never got an answer)
+      route.handler(BodyHandler.create(false).setBodyLimit(endpoint.maxBodyBytes()).setMergeFormAttributes(false));
     }
     return route;
   }
