@@ -76,7 +76,7 @@ final class ClusterVerticle extends VerticleBase {
     return nodes == null ? Future.succeededFuture() : nodes.remove(nodeId).otherwiseEmpty();
   }
 
-  /** The nodes that are members now, oldest first; {@code self} marks this one. */
+  /** The nodes that are members now, oldest (the cluster's master) first; {@code self} marks this one. */
   private Future<JsonObject> list() {
     return nodes.entries()
         .timeout(MAP_READ_LIMIT_MS, TimeUnit.MILLISECONDS)
@@ -90,14 +90,13 @@ final class ClusterVerticle extends VerticleBase {
 
   /** Membership is read after the map answered, so that a slow read cannot list a dropped node. */
   private JsonObject listed(Map<String, String> entries) {
-    Set<String> members = members();
+    List<String> members = memberList();
     JsonArray listed = new JsonArray();
     entries.entrySet().stream()
         .filter(entry -> members.contains(entry.getKey()))
         .map(Map.Entry::getValue)
         .map(JsonObject::new)
-        .sorted(Comparator.comparing((JsonObject node) -> node.getString("joinedAt"))
-            .thenComparing(node -> node.getString("nodeId")))
+        .sorted(Comparator.comparingInt((JsonObject node) -> members.indexOf(node.getString("nodeId"))))
         .forEach(node -> listed.add(node.put("self", node.getString("nodeId").equals(nodeId))));
     return new JsonObject().put("clustered", clusterManager != null).put("nodes", listed);
   }
@@ -117,7 +116,12 @@ final class ClusterVerticle extends VerticleBase {
   }
 
   private Set<String> members() {
-    return clusterManager == null ? Set.of(nodeId) : Set.copyOf(clusterManager.getNodes());
+    return Set.copyOf(memberList());
+  }
+
+  /** The cluster manager's member list: oldest first, so its first is Hazelcast's master. */
+  private List<String> memberList() {
+    return clusterManager == null ? List.of(nodeId) : clusterManager.getNodes();
   }
 
   /** {@code {"up":bool,"members":n}}: up while the cluster manager is active and lists this node. */

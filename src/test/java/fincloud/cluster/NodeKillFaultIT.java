@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Timeout;
  * for longer than the cluster's heartbeat timeout and thawed (SIGCONT), then a rolling restart
  * (SIGTERM, start, ready, next node), all in one run under a bank workload through every live
  * gateway. Hazelcast's heartbeat timeout is lowered to {@code -Dfaults.cluster.heartbeatSeconds}
- * (5). The nodes are killed in turn, {@code -Dfaults.cluster.kills} times (10), each started again
- * (and ready) once the others no longer list it, before the next kill; {@code
- * -Dfaults.cluster.freezes} (2) freezes, each on another node, for heartbeat + 5 s.
+ * (3, the test clusters'). The nodes are killed in turn, {@code -Dfaults.cluster.kills} times (10),
+ * each started again (and ready) once the others no longer list it, before the next kill; {@code
+ * -Dfaults.cluster.freezes} (2) freezes, each on another node, for 10 s.
  * Checked: the trial balance, read every 250 ms throughout through the live gateways, is zero with
  * entries = 2 x postedTransfers every time; at the end every acknowledged transfer is posted
  * exactly once (SQL); every client's last answer, retries included, is 200, 201 or
@@ -35,13 +35,15 @@ class NodeKillFaultIT {
    * (docs/design.md, "Failure handling"); a node that cannot do so in 15 s should leave and rejoin.
    */
   private static final long REJOIN_LIMIT_MS = 15_000;
+  /** How long a node stays frozen: the 10 s, past the heartbeat timeout. */
+  private static final long FREEZE_MS = 10_000;
 
   @Test
   @Timeout(2400)
   void killedFrozenAndRestartedNodesCostNoMoney() throws Exception {
     int kills = Integer.getInteger("faults.cluster.kills", 10);
     int freezes = Integer.getInteger("faults.cluster.freezes", 2);
-    int heartbeat = Integer.getInteger("faults.cluster.heartbeatSeconds", 5);
+    int heartbeat = Integer.getInteger("faults.cluster.heartbeatSeconds", 3);
     FaultReport report = new FaultReport("node-kill",
         "Fault: kill -9, SIGSTOP and a rolling restart of nodes in a 3-node cluster");
     try (ClusterHarness cluster = new ClusterHarness(new JsonObject()
@@ -186,7 +188,7 @@ class NodeKillFaultIT {
       return droppedMs;
     }
 
-    /** SIGSTOP for heartbeat + 5 s, then SIGCONT: the node is dropped, comes back, serves and takes its share. */
+    /** SIGSTOP for 10 s, then SIGCONT: the node is dropped, comes back, serves and takes its share. */
     private void freeze(int number, NodeProcess frozen) {
       List<NodeProcess> others = others(frozen);
       String id = Membership.nodeId(frozen, operator);
@@ -194,7 +196,7 @@ class NodeKillFaultIT {
       clients.gateways.remove(frozen);
       frozen.signal("STOP");
       long stopped = System.nanoTime();
-      long freezeMs = (heartbeat + 5) * 1000L;
+      long freezeMs = FREEZE_MS;
       long droppedMs = Membership.awaitDropped(others, operator, id, stopped, Duration.ofMillis(freezeMs));
       NodeProcess.sleep(Math.max(0, freezeMs - since(stopped)));
       frozen.signal("CONT");
