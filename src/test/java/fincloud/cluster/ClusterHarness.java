@@ -56,9 +56,10 @@ final class ClusterHarness implements AutoCloseable {
     // As many member addresses as the largest test cluster has nodes (ClusterIT: four): each empty
     // one costs a thawed node 5 s on its way back (cluster-config/README.md).
     env.put("FINCLOUD_CLUSTER_PORT_COUNT", "4");
-    // Lower than the bundled 15 s so that a 10 s freeze is detected; at 5 s a frozen master was
-    // sometimes still listed 10 s later on a loaded machine (cluster-config/README.md).
-    env.put("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", "3");
+    // Lower than the bundled 15 s so that a 10 s freeze is usually detected, and above the 5 s for
+    // which a new master, searching for the frozen one, sent no heartbeat: at 3 s the two running
+    // nodes split and a thawed master took up to 16 s to be back (cluster-config/README.md).
+    env.put("FINCLOUD_CLUSTER_HEARTBEAT_SECONDS", "7");
     env.put("FINCLOUD_PG_URL", pgUrl);
     env.put("FINCLOUD_ROLES", roles);
     env.put("FINCLOUD_REQUEST_TIMEOUT_MS", "10000");

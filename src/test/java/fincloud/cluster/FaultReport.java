@@ -20,6 +20,7 @@ import java.util.List;
 final class FaultReport {
   private final String name;
   private final String title;
+  private final Path folder;
   private final Instant started = Instant.now();
   private final List<String> done = new ArrayList<>();
   private final List<String> checks = new ArrayList<>();
@@ -27,8 +28,13 @@ final class FaultReport {
   private final List<String> failures = new ArrayList<>();
 
   FaultReport(String name, String title) {
+    this(name, title, Path.of(System.getProperty("fincloud.results", "loadtest/results")));
+  }
+
+  FaultReport(String name, String title, Path folder) {
     this.name = name;
     this.title = title;
+    this.folder = folder;
   }
 
   /** A step of the run, in the order it happened. */
@@ -67,7 +73,6 @@ final class FaultReport {
 
   /** Writes the report; returns its path. */
   synchronized Path write() {
-    Path folder = Path.of(System.getProperty("fincloud.results", "loadtest/results"));
     Path file = folder.resolve(LocalDate.now(ZoneOffset.UTC) + "-faults-" + name + ".md");
     StringBuilder text = new StringBuilder();
     text.append("# ").append(title).append(", ").append(LocalDate.now(ZoneOffset.UTC)).append("\n\n");

@@ -3,12 +3,11 @@ package fincloud.cluster;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,15 +16,18 @@ import org.junit.jupiter.api.Timeout;
  * for longer than the cluster's heartbeat timeout and thawed (SIGCONT), then a rolling restart
  * (SIGTERM, start, ready, next node), all in one run under a bank workload through every live
  * gateway. Hazelcast's heartbeat timeout is lowered to {@code -Dfaults.cluster.heartbeatSeconds}
- * (3, the test clusters'). The nodes are killed in turn, {@code -Dfaults.cluster.kills} times (10),
+ * (7, the test clusters'). The nodes are killed in turn, {@code -Dfaults.cluster.kills} times (10),
  * each started again (and ready) once the others no longer list it, before the next kill; {@code
- * -Dfaults.cluster.freezes} (2) freezes, each on another node, for 10 s.
+ * -Dfaults.cluster.freezes} (2) freezes for 10 s, of the oldest member (Hazelcast's master), then of
+ * the youngest. {@link NodeLossShortIT} is the CI suite's short version.
  * Checked: the trial balance, read every 250 ms throughout through the live gateways, is zero with
  * entries = 2 x postedTransfers every time; at the end every acknowledged transfer is posted
  * exactly once (SQL); every client's last answer, retries included, is 200, 201 or
  * INSUFFICIENT_FUNDS; every tenant's audit chain verifies through the API on every node; a killed
- * node is dropped from the member list within heartbeat + 5 s, a frozen one while frozen, and a
- * thawed one is a member again within 15 s and serves transfers.
+ * node is dropped from the member list within heartbeat + 5 s; while a node is frozen and until it
+ * is back the two others list each other (no split); a thawed one is a member again within 15 s and
+ * serves transfers (when the others dropped it while frozen is reported, not checked: the issue
+ * asks for the way back).
  * Report: {@code loadtest/results/<date>-faults-node-kill.md}.
  */
 class NodeKillFaultIT {
@@ -41,11 +43,18 @@ class NodeKillFaultIT {
   @Test
   @Timeout(2400)
   void killedFrozenAndRestartedNodesCostNoMoney() throws Exception {
-    int kills = Integer.getInteger("faults.cluster.kills", 10);
-    int freezes = Integer.getInteger("faults.cluster.freezes", 2);
-    int heartbeat = Integer.getInteger("faults.cluster.heartbeatSeconds", 3);
-    FaultReport report = new FaultReport("node-kill",
-        "Fault: kill -9, SIGSTOP and a rolling restart of nodes in a 3-node cluster");
+    run("node-kill", Path.of(System.getProperty("fincloud.results", "loadtest/results")),
+        Integer.getInteger("faults.cluster.kills", 10), Integer.getInteger("faults.cluster.freezes", 2),
+        Integer.getInteger("faults.cluster.heartbeatSeconds", 7));
+  }
+
+  /**
+   * One run, its report written to {@code folder} as {@code <date>-faults-<name>.md}; fails when a
+   * check failed. Freezes alternate between the oldest member (Hazelcast's master) and the youngest.
+   */
+  static void run(String name, Path folder, int kills, int freezes, int heartbeat) throws Exception {
+    FaultReport report = new FaultReport(name,
+        "Fault: kill -9, SIGSTOP and a rolling restart of nodes in a 3-node cluster", folder);
     try (ClusterHarness cluster = new ClusterHarness(new JsonObject()
         .put("gateway", new JsonObject().put("attemptTimeoutMs", 1500))
         .put("risk", new JsonObject().put("timeoutMs", 1000))
@@ -131,7 +140,8 @@ class NodeKillFaultIT {
                 + " (%d ms): %s ms after the kill", (heartbeat + 5) * 1000L, detections);
 
         for (int freeze = 1; freeze <= freezes; freeze++) {
-          freeze(freeze, nodes.get(freeze % 3));
+          List<NodeProcess> listed = Membership.listed(nodes, operator);
+          freeze(freeze, freeze % 2 == 1 ? listed.get(0) : listed.get(listed.size() - 1));
         }
 
         for (NodeProcess node : nodes) {
@@ -197,14 +207,23 @@ class NodeKillFaultIT {
       frozen.signal("STOP");
       long stopped = System.nanoTime();
       long freezeMs = FREEZE_MS;
-      long droppedMs = Membership.awaitDropped(others, operator, id, stopped, Duration.ofMillis(freezeMs));
-      NodeProcess.sleep(Math.max(0, freezeMs - since(stopped)));
+      String[] otherIds = {Membership.nodeId(others.get(0), operator), Membership.nodeId(others.get(1), operator)};
+      int looks = 0;
+      int apart = 0;
+      long droppedMs = -1;
+      while (since(stopped) < freezeMs) {
+        looks++;
+        apart += Membership.apart(others.get(0), otherIds[0], others.get(1), otherIds[1], operator) ? 1 : 0;
+        if (droppedMs < 0 && Membership.dropped(others, operator, id)) {
+          droppedMs = since(stopped);
+        }
+        NodeProcess.sleep(250);
+      }
       frozen.signal("CONT");
       long thawed = System.nanoTime();
-      report.did("Freeze #%d: froze %s with SIGSTOP for %d s (heartbeat timeout %d s), then SIGCONT.", number,
-          frozen.name, freezeMs / 1000, heartbeat);
-      report.check(droppedMs >= 0, "freeze #%d: the cluster dropped the frozen %s while it was frozen: %d ms after"
-          + " the SIGSTOP neither other node listed it", number, frozen.name, droppedMs);
+      report.did("Freeze #%d: froze %s with SIGSTOP for %d s (heartbeat timeout %d s), then SIGCONT; both other"
+          + " nodes no longer listed it %s.", number, frozen.name, freezeMs / 1000, heartbeat,
+          droppedMs >= 0 ? droppedMs + " ms after the SIGSTOP" : "at no time while it was frozen");
 
       long backMs = -1;
       long servingMs = -1;
@@ -212,6 +231,8 @@ class NodeKillFaultIT {
       String lastView = "";
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       while (System.nanoTime() < deadline && servingMs < 0) {
+        looks++;
+        apart += Membership.apart(others.get(0), otherIds[0], others.get(1), otherIds[1], operator) ? 1 : 0;
         int fromFirst = Membership.count(others.get(0), operator);
         int fromSecond = Membership.count(others.get(1), operator);
         int ready = frozen.status("/health/ready");
@@ -234,6 +255,8 @@ class NodeKillFaultIT {
       report.check(backMs >= 0 && backMs <= REJOIN_LIMIT_MS, "freeze #%d: after SIGCONT the thawed %s was a member"
           + " again (both other nodes list 3) and ready within %d ms: %d ms after the SIGCONT", number, frozen.name,
           REJOIN_LIMIT_MS, backMs);
+      report.check(apart == 0, "freeze #%d: the two running nodes listed each other throughout (no split): apart in"
+          + " %d of %d looks (every 250 ms)", number, apart, looks);
       report.check(servingMs >= 0, "freeze #%d: the thawed %s served a transfer through its own gateway (201), %d ms"
           + " after the SIGCONT", number, frozen.name, servingMs);
       // It takes its share again: calls are local first, so its ledger writer commits the
@@ -301,79 +324,5 @@ class NodeKillFaultIT {
       // counted as none
     }
     return 0;
-  }
-
-  /** The member list as {@code GET /v1/cluster} (the platform operator's) shows it on each node. */
-  static final class Membership {
-    private Membership() {
-    }
-
-    /** The ids of the nodes this node lists, or null without an answer. */
-    static Set<String> ids(NodeProcess node, String operator) {
-      try {
-        Api.Reply reply = Api.get(node, operator, "/v1/cluster");
-        if (reply.status() != 200) {
-          return null;
-        }
-        Set<String> ids = new HashSet<>();
-        reply.body().getJsonArray("nodes").forEach(entry -> ids.add(((JsonObject) entry).getString("nodeId")));
-        return ids;
-      } catch (RuntimeException noAnswer) {
-        return null;
-      }
-    }
-
-    /** How many nodes this node lists (-1 without an answer). */
-    static int count(NodeProcess node, String operator) {
-      Set<String> ids = ids(node, operator);
-      return ids == null ? -1 : ids.size();
-    }
-
-    /** The node's own id in the cluster (its entry marked {@code self}), or null. */
-    static String nodeId(NodeProcess node, String operator) {
-      try {
-        Api.Reply reply = Api.get(node, operator, "/v1/cluster");
-        for (Object entry : reply.body().getJsonArray("nodes")) {
-          if (((JsonObject) entry).getBoolean("self", false)) {
-            return ((JsonObject) entry).getString("nodeId");
-          }
-        }
-      } catch (RuntimeException noAnswer) {
-        // no id: the caller falls back to counting
-      }
-      return null;
-    }
-
-    /**
-     * Polls (every 100 ms) until every one of {@code others} answers a list without {@code id}
-     * (without an id: with 2 members); answers the ms since {@code since}, or -1 at the deadline.
-     */
-    static long awaitDropped(List<NodeProcess> others, String operator, String id, long since, Duration within) {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (System.nanoTime() < deadline) {
-        boolean dropped = true;
-        for (NodeProcess other : others) {
-          Set<String> ids = ids(other, operator);
-          dropped &= ids != null && (id != null ? !ids.contains(id) : ids.size() == others.size());
-        }
-        if (dropped) {
-          return since(since);
-        }
-        NodeProcess.sleep(100);
-      }
-      return -1;
-    }
-
-    /** Polls (every 250 ms) until every node lists {@code members} nodes; the ms since {@code since}, or -1. */
-    static long awaitMembers(List<NodeProcess> nodes, String operator, int members, long since, Duration within) {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (System.nanoTime() < deadline) {
-        if (nodes.stream().allMatch(node -> count(node, operator) == members)) {
-          return since(since);
-        }
-        NodeProcess.sleep(250);
-      }
-      return -1;
-    }
   }
 }
