@@ -56,6 +56,11 @@ final class Api {
         .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
+  static Reply put(NodeProcess node, String token, String path, JsonObject body) {
+    return call(HttpRequest.newBuilder(node.uri(path)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
+  }
+
   /** Opens an account; fails the test unless 201. */
   static String openAccount(NodeProcess node, String token, JsonObject request) {
     Reply reply = post(node, token, "/v1/accounts", request);
