@@ -131,7 +131,10 @@ final class KilledServer {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while stopping an orphaned PostgreSQL server", e);
       }
-      long fastDeadline = Math.min(deadline, System.nanoTime() + 20_000_000_000L);
+      // Half the time left at most, so that a server that ignores SIGINT is still killed and seen
+      // gone within the caller's wait.
+      long now = System.nanoTime();
+      long fastDeadline = now + Math.min(20_000_000_000L, Math.max(0, deadline - now) / 2);
       while (holder(pid, pgData) == Holder.THIS_SERVER && System.nanoTime() < fastDeadline) {
         sleep();
       }

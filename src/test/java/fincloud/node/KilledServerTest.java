@@ -80,6 +80,20 @@ class KilledServerTest {
   }
 
   @Test
+  void anOrphanThatIgnoresTheFastShutdownIsKilledWithinTheWait() throws Exception {
+    // A background job of a shell ignores SIGINT, and so does what it starts.
+    Path file = Files.writeString(dataDir.resolve("postmaster.opts"), "");
+    Process orphan = new ProcessBuilder("sh", "-c", "trap '' INT; exec tail -f " + file).start();
+    try {
+      lockFile(orphan.pid());
+      KilledServer.awaitGone(dataDir, Duration.ofSeconds(6));
+      assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("stopped").isTrue();
+    } finally {
+      orphan.destroyForcibly();
+    }
+  }
+
+  @Test
   void anOrphanIsRecognizedWhateverFormTheDataPathHas() throws Exception {
     // The README's default, ./fincloud-data, made the postmaster's -D read /..././fincloud-data/postgres.
     Files.writeString(dataDir.resolve("postmaster.opts"), "");
