@@ -25,7 +25,7 @@ final class ClientQuota {
   static final long RETRY_AFTER_FAILURE_MS = 1000;
 
   /** How long a lease may take before the cluster's state counts as out of reach. */
-  static final long LEASE_PATIENCE_MS = 250;
+  static final long LEASE_PATIENCE_MS = 1000;
 
   /** REFUSED: over the limit until the window ends; WAIT: the lease is late, come back in a second. */
   enum Decision { ADMITTED, ADMITTED_LEASE, REFUSED, WAIT }

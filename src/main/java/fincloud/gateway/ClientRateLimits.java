@@ -32,6 +32,7 @@ final class ClientRateLimits {
   /** @param settings the {@code gateway.rateLimits} settings */
   ClientRateLimits(Vertx vertx, GatewaySettings.RateLimits settings) {
     this(new QuotaLeases(vertx), Clock.systemUTC(), settings);
+    leases.warm(settings.clients().keySet());
   }
 
   ClientRateLimits(QuotaLeases leases, Clock clock, GatewaySettings.RateLimits settings) {

@@ -28,6 +28,23 @@ final class QuotaLeases {
     this.vertx = vertx;
   }
 
+  /**
+   * Fetches the counts of clients with a limit of their own before their first request, so that
+   * their first lease costs one round trip, not the counter's creation on a cold cluster (which
+   * took longer than {@link ClientQuota#LEASE_PATIENCE_MS} on a loaded machine, and the node then
+   * admitted the whole limit on credit). Best effort: a failure leaves it to the first lease.
+   */
+  void warm(Iterable<String> clientIds) {
+    for (String clientId : clientIds) {
+      vertx.sharedData().getCounter(PREFIX + clientId)
+          .compose(found -> {
+            counters.putIfAbsent(clientId, found);
+            return found.get();
+          })
+          .onSuccess(value -> lastSeen.putIfAbsent(clientId, value));
+    }
+  }
+
   /** Permits granted to this node: {@code want}, or fewer (down to 0) when the limit is reached. */
   Future<Integer> lease(String clientId, long window, int want, int limit) {
     Counter known = counters.get(clientId);

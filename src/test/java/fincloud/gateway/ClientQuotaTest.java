@@ -13,10 +13,14 @@ import org.junit.jupiter.api.Test;
  * the credit it gave meanwhile is charged to the count when the lease is answered.
  */
 class ClientQuotaTest {
-  /** The windows are 1 s long: a time in window 7, and one in window 8. */
+  /**
+   * The windows are 10 s long, longer than the lease patience, so that a late lease is still late in
+   * its own window: a time in window 7, and one in window 8.
+   */
+  private static final long PERIOD_MS = 10_000;
   private static final long WINDOW = 7;
-  private static final long NOW = 7_500;
-  private static final long NEXT = 8_100;
+  private static final long NOW = 75_000;
+  private static final long NEXT = 81_000;
 
   /** The cluster's count of one window, granting as the real one does: never past the limit. */
   private static final class Count {
@@ -40,7 +44,7 @@ class ClientQuotaTest {
     Count count = new Count(limit);
     List<ClientQuota> gateways = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      gateways.add(new ClientQuota(limit, 1000));
+      gateways.add(new ClientQuota(limit, PERIOD_MS));
     }
     int admitted = 0;
     // Ten times the limit, spread unevenly (gateway i gets i+1 shares); leases answered at once.
@@ -61,7 +65,7 @@ class ClientQuotaTest {
 
   @Test
   void creditTakenWhileALeaseIsOnItsWayIsPaidBackByIt() {
-    ClientQuota gateway = new ClientQuota(100, 1000);
+    ClientQuota gateway = new ClientQuota(100, PERIOD_MS);
     Count count = new Count(100);
     assertThat(gateway.admit(NOW)).isEqualTo(ClientQuota.Decision.ADMITTED_LEASE);
     int asked = gateway.leaseSize();
@@ -77,7 +81,7 @@ class ClientQuotaTest {
 
   @Test
   void aGatewayWhoseLeaseIsNeverAnsweredHoldsTheLimitAloneAndIsChargedLater() {
-    ClientQuota gateway = new ClientQuota(100, 1000);
+    ClientQuota gateway = new ClientQuota(100, PERIOD_MS);
     Count count = new Count(100);
     int admitted = 0;
     for (int request = 0; request < 300; request++) {
@@ -100,7 +104,7 @@ class ClientQuotaTest {
 
   @Test
   void afterAFailedLeaseTheNextWaitsASecondAndTheLimitHoldsPerNodeMeanwhile() {
-    ClientQuota gateway = new ClientQuota(100, 1000);
+    ClientQuota gateway = new ClientQuota(100, PERIOD_MS);
     assertThat(gateway.admit(NOW)).isEqualTo(ClientQuota.Decision.ADMITTED_LEASE);
     gateway.leaseFailed(WINDOW, NOW);
     int admitted = 1;
@@ -118,7 +122,7 @@ class ClientQuotaTest {
 
   @Test
   void aLeaseAnsweredAfterItsWindowIsIgnored() {
-    ClientQuota gateway = new ClientQuota(100, 1000);
+    ClientQuota gateway = new ClientQuota(100, PERIOD_MS);
     gateway.admit(NOW);
     gateway.admit(NEXT);
     assertThat(gateway.leased(WINDOW, 2, 2, NEXT)).isFalse();
