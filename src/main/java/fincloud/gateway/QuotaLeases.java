@@ -36,22 +36,21 @@ final class QuotaLeases {
    */
   void warm(Iterable<String> clientIds) {
     for (String clientId : clientIds) {
-      vertx.sharedData().getCounter(PREFIX + clientId)
-          .compose(found -> {
-            counters.putIfAbsent(clientId, found);
-            return found.get();
-          })
-          .onSuccess(value -> lastSeen.putIfAbsent(clientId, value));
+      counter(clientId).compose(Counter::get).onSuccess(value -> lastSeen.putIfAbsent(clientId, value));
     }
   }
 
   /** Permits granted to this node: {@code want}, or fewer (down to 0) when the limit is reached. */
   Future<Integer> lease(String clientId, long window, int want, int limit) {
-    Counter known = counters.get(clientId);
-    Future<Counter> counter = known != null ? Future.succeededFuture(known)
-        : vertx.sharedData().getCounter(PREFIX + clientId).onSuccess(found -> counters.put(clientId, found));
-    return counter.compose(found -> attempt(found, clientId, tag(window), want, limit,
+    return counter(clientId).compose(found -> attempt(found, clientId, tag(window), want, limit,
         lastSeen.getOrDefault(clientId, 0L), MAX_TRIES));
+  }
+
+  /** The client's counter, looked up in the cluster once per node. */
+  private Future<Counter> counter(String clientId) {
+    Counter known = counters.get(clientId);
+    return known != null ? Future.succeededFuture(known)
+        : vertx.sharedData().getCounter(PREFIX + clientId).onSuccess(found -> counters.putIfAbsent(clientId, found));
   }
 
   private Future<Integer> attempt(Counter counter, String clientId, long tag, int want, int limit, long expected,

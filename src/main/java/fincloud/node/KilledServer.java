@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 final class KilledServer {
   private static final Logger LOG = LoggerFactory.getLogger(KilledServer.class);
   private static final Path PROC = Path.of("/proc");
+  /** The longest a fast shutdown is waited for before the orphan is killed. */
+  private static final long FAST_SHUTDOWN_MAX_NANOS = 20_000_000_000L;
 
   private enum Holder { GONE, ZOMBIE, THIS_SERVER, ANOTHER_PROGRAM }
 
@@ -134,7 +136,7 @@ final class KilledServer {
       // Half the time left at most, so that a server that ignores SIGINT is still killed and seen
       // gone within the caller's wait.
       long now = System.nanoTime();
-      long fastDeadline = now + Math.min(20_000_000_000L, Math.max(0, deadline - now) / 2);
+      long fastDeadline = now + Math.min(FAST_SHUTDOWN_MAX_NANOS, Math.max(0, deadline - now) / 2);
       while (holder(pid, pgData) == Holder.THIS_SERVER && System.nanoTime() < fastDeadline) {
         sleep();
       }

@@ -69,42 +69,23 @@ class KilledServerTest {
 
   @Test
   void aServerWhoseJvmDiedIsStoppedFirst() throws Exception {
-    Process orphan = fakeServer();
-    try {
-      lockFile(orphan.pid());
-      KilledServer.awaitGone(dataDir, Duration.ofSeconds(20));
-      assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("stopped").isTrue();
-    } finally {
-      orphan.destroyForcibly();
-    }
+    assertStoppedWithin(fakeServer(), dataDir, Duration.ofSeconds(20));
   }
 
   @Test
   void anOrphanThatIgnoresTheFastShutdownIsKilledWithinTheWait() throws Exception {
     // A background job of a shell ignores SIGINT, and so does what it starts.
     Path file = Files.writeString(dataDir.resolve("postmaster.opts"), "");
-    Process orphan = new ProcessBuilder("sh", "-c", "trap '' INT; exec tail -f " + file).start();
-    try {
-      lockFile(orphan.pid());
-      KilledServer.awaitGone(dataDir, Duration.ofSeconds(6));
-      assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("stopped").isTrue();
-    } finally {
-      orphan.destroyForcibly();
-    }
+    assertStoppedWithin(new ProcessBuilder("sh", "-c", "trap '' INT; exec tail -f " + file).start(), dataDir,
+        Duration.ofSeconds(6));
   }
 
   @Test
   void anOrphanIsRecognizedWhateverFormTheDataPathHas() throws Exception {
     // The README's default, ./fincloud-data, made the postmaster's -D read /..././fincloud-data/postgres.
     Files.writeString(dataDir.resolve("postmaster.opts"), "");
-    Process orphan = new ProcessBuilder("tail", "-f", dataDir + "/./postmaster.opts").start();
-    try {
-      lockFile(orphan.pid());
-      KilledServer.awaitGone(dataDir.resolve("."), Duration.ofSeconds(20));
-      assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("stopped").isTrue();
-    } finally {
-      orphan.destroyForcibly();
-    }
+    assertStoppedWithin(new ProcessBuilder("tail", "-f", dataDir + "/./postmaster.opts").start(),
+        dataDir.resolve("."), Duration.ofSeconds(20));
   }
 
   @Test
@@ -122,6 +103,17 @@ class KilledServerTest {
     } finally {
       firstNode.destroyForcibly();
       server.destroyForcibly();
+    }
+  }
+
+  /** The orphan named by the lock file is stopped by a wait on {@code pgData} of {@code within}. */
+  private void assertStoppedWithin(Process orphan, Path pgData, Duration within) throws Exception {
+    try {
+      lockFile(orphan.pid());
+      KilledServer.awaitGone(pgData, within);
+      assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("stopped").isTrue();
+    } finally {
+      orphan.destroyForcibly();
     }
   }
 
