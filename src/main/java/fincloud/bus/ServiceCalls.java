@@ -57,9 +57,9 @@ import org.slf4j.LoggerFactory;
  * with {@link OpenCircuitException}; after the reset timeout one call goes through (half-open)
  * and its outcome closes or reopens it. Breaker states go to {@link NodeState#breaker} (readiness
  * lists them) and, like retries, refusals and call durations, to the caller's {@link CallMeters}.
- * Every attempt carries a {@link CallerSeal} for the service's cluster address (the local twin
- * checks that one too), made for the attempt's timeout. Safe to share between the verticle
- * instances of a node.
+ * Every attempt to the cluster address carries a {@link CallerSeal} for it, made for the attempt's
+ * timeout; one to the node-local twin carries none, since only this process can reach that (see
+ * {@link ServiceConsumers}). Safe to share between the verticle instances of a node.
  */
 public final class ServiceCalls {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceCalls.class);
@@ -217,8 +217,10 @@ public final class ServiceCalls {
     call.localFirst = false;
     boolean last = !call.retriable || call.leftMs() <= policy.attemptTimeoutMs();
     long timeout = last ? call.leftMs() + (call.awaitsLateReply ? lateReplyMs() : 0) : policy.attemptTimeoutMs();
-    DeliveryOptions options = CallerSeal.seal(vertx, call.address, call.body,
-        new DeliveryOptions(call.options).setSendTimeout(Math.max(1, timeout)).setLocalOnly(local), timeout);
+    DeliveryOptions options = new DeliveryOptions(call.options).setSendTimeout(Math.max(1, timeout)).setLocalOnly(local);
+    if (!local) {
+      CallerSeal.seal(vertx, call.address, call.body, options, timeout);
+    }
     String address = local ? Addresses.local(call.address) : call.address;
     return vertx.eventBus().<JsonObject>request(address, call.body, options).compose(
         reply -> {
