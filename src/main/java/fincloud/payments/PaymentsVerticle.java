@@ -52,6 +52,7 @@ public class PaymentsVerticle extends VerticleBase {
   private DataKeys keys;
   private Pool pool;
   private LedgerWriter writer;
+  private ArrivalReads arrivals;
   private NodePayments node;
   private RiskClient risk;
   /** Keys whose request is between arrival and the ledger on this node (the database knows the rest). */
@@ -83,6 +84,7 @@ public class PaymentsVerticle extends VerticleBase {
     writer = new LedgerWriter(pool, ledger.maxGroup(), ledger.maxInFlightGroups(), ledger.maxQueue(),
         node.metrics::committed, clock);
     node.metrics.watch(writer);
+    arrivals = new ArrivalReads(pool);
     consumers = new ServiceConsumers(vertx);
     // every instance keeps the timers, only the node's housekeeper acts on them: once per node, and
     // taken over by another instance if that one leaves
@@ -162,8 +164,9 @@ public class PaymentsVerticle extends VerticleBase {
       return Future.succeededFuture(IdempotencyRecords.inFlight(caller));
     }
     // One read for both (a replay needs only the stored answer, a new request only the accounts),
-    // beside the debit accounts' data keys that seal the customer fields.
-    Future<TransferRepository.Arrival> arrival = TransferRepository.arrival(pool, key, accountIds(items));
+    // gathered with the other requests arriving meanwhile, beside the debit accounts' data keys
+    // that seal the customer fields.
+    Future<TransferRepository.Arrival> arrival = arrivals.read(key, accountIds(items));
     Future<Map<String, DataKey>> sealing = keys.forAccounts(pool,
         items.stream().map(TransferItem::debitAccountId).collect(java.util.stream.Collectors.toSet()));
     return Future.all(arrival, sealing)

@@ -33,15 +33,18 @@ final class TransferRepository {
       + " (SELECT " + COLUMNS + " FROM transfers WHERE credit_account_id = $2 AND ($3::text IS NULL OR id < $3)"
       + "  ORDER BY id DESC LIMIT $4)) t WHERE tenant = $1 ORDER BY id DESC LIMIT $4";
   /**
-   * What a transfer request needs before risk, in one statement (one round trip, one transaction):
-   * the answer stored for its Idempotency-Key, if any, and the accounts it names, unlocked. One
-   * row per account found (each repeating the stored answer), or one row of nulls.
+   * What a round of transfer requests needs before risk, in one statement (one round trip, one
+   * transaction): the accounts they name, unlocked, and the answers stored for their
+   * Idempotency-Keys. A row is an account (key null) or a stored answer (key set).
    */
-  private static final String ARRIVAL = "SELECT a.id, a.tenant, a.currency, a.status, a.overdraft_limit, "
-      + "a.allow_negative, a.posted, a.pending, a.created_at, " + IdempotencyRecords.ANSWER_COLUMNS
-      + " FROM (SELECT 1) AS one"
-      + " LEFT JOIN idempotency_records r ON r.tenant = $2 AND r.key = $3"
-      + " LEFT JOIN accounts a ON a.id = ANY($1)";
+  private static final String ARRIVALS = "SELECT a.id, a.tenant, a.currency, a.status, a.overdraft_limit, "
+      + "a.allow_negative, a.posted, a.pending, a.created_at, "
+      + "NULL AS key, NULL AS request_hash, NULL::int AS answer_status, NULL::jsonb AS response"
+      + " FROM accounts a WHERE a.id = ANY($1)"
+      + " UNION ALL"
+      + " SELECT NULL, r.tenant, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.key, " + IdempotencyRecords.ANSWER_COLUMNS
+      + " FROM idempotency_records r"
+      + " JOIN unnest($2::text[], $3::text[]) AS k(tenant, key) ON r.tenant = k.tenant AND r.key = k.key";
   private static final String DUE_TO_EXPIRE = """
       SELECT id FROM transfers WHERE status = 'PENDING' AND expires_at <= $2
       ORDER BY expires_at LIMIT $1""";
@@ -89,22 +92,40 @@ final class TransferRepository {
   record Arrival(Stored prior, Map<String, AccountState> accounts) {
   }
 
-  /**
-   * The stored answer of the key and the named accounts, unlocked: for a replay, and for the checks
-   * that come before risk (the ledger reads both again, locked, and decides).
-   */
-  static Future<Arrival> arrival(SqlClient client, Key key, Collection<String> accountIds) {
-    Tuple parameters = Tuple.of(accountIds.toArray(String[]::new), key.tenant(), key.key());
-    return client.preparedQuery(ARRIVAL).execute(parameters).map(rows -> {
-      Stored prior = null;
-      Map<String, AccountState> accounts = new HashMap<>();
-      for (Row row : rows) {
-        prior = IdempotencyRecords.storedFrom(row);
-        if (row.getString("id") != null) {
-          accounts.put(row.getString("id"), AccountState.from(row));
+  /** What a round of arrivals read: the accounts found, and the answers kept for the keys. */
+  record ArrivalRound(Map<String, AccountState> accounts, Map<Key, Stored> stored) {
+    /** The arrival of one request of the round. */
+    Arrival of(Key key, Collection<String> accountIds) {
+      Map<String, AccountState> named = new HashMap<>();
+      for (String id : accountIds) {
+        AccountState account = accounts.get(id);
+        if (account != null) {
+          named.put(id, account);
         }
       }
-      return new Arrival(prior, accounts);
+      return new Arrival(stored.get(key), named);
+    }
+  }
+
+  /**
+   * The stored answers of the keys and the named accounts, unlocked: for replays, and for the
+   * checks that come before risk (the ledger reads both again, locked, and decides).
+   */
+  static Future<ArrivalRound> arrivals(SqlClient client, Collection<Key> keys, Collection<String> accountIds) {
+    Tuple parameters = Tuple.of(accountIds.toArray(String[]::new),
+        keys.stream().map(Key::tenant).toArray(String[]::new), keys.stream().map(Key::key).toArray(String[]::new));
+    return client.preparedQuery(ARRIVALS).execute(parameters).map(rows -> {
+      Map<String, AccountState> accounts = new HashMap<>();
+      Map<Key, Stored> stored = new HashMap<>();
+      for (Row row : rows) {
+        String key = row.getString("key");
+        if (key == null) {
+          accounts.put(row.getString("id"), AccountState.from(row));
+        } else {
+          stored.put(new Key(row.getString("tenant"), key), IdempotencyRecords.storedFrom(row));
+        }
+      }
+      return new ArrivalRound(accounts, stored);
     });
   }
 

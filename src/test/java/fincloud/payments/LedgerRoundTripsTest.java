@@ -90,29 +90,44 @@ class LedgerRoundTripsTest {
 
   /**
    * Before risk, a transfer request reads its key's stored answer and its accounts: one statement,
-   * one round trip, whether the key was used before or not.
+   * one round trip; and requests that arrive while a read is under way are read together, a
+   * hundred in one statement and one round trip, whether their keys were used before or not.
    */
   @Test
-  void aTransferRequestReadsItsKeyAndItsAccountsInOneStatement() {
+  void transferRequestsArrivingTogetherReadTheirKeysAndAccountsInOneStatement() {
     String from = ledger.funded("USD", 100);
     String to = ledger.open("USD");
     LedgerCommand done = transfer(from, to);
     commit(List.of(done));
     Key used = new Key("acme", done.caller().idempotencyKey());
-    Key fresh = new Key("acme", key());
+    // connected, with the statement prepared
+    arrive(List.of(new Key("acme", key())), List.of(from));
 
-    TransferRepository.arrival(pool, fresh, List.of(from)).await();
-    TransferRepository.Arrival[] read = new TransferRepository.Arrival[2];
-    Counts replay = counted(() -> read[0] = TransferRepository.arrival(pool, used, List.of(from, to)).await());
-    Counts first = counted(() -> read[1] = TransferRepository.arrival(pool, fresh, List.of(from, to, "acc_none")).await());
+    Counts lone = counted(() -> arrive(List.of(used), List.of(from, to)));
+    List<Key> keys = new ArrayList<>(List.of(new Key("acme", key()), used));
+    IntStream.range(0, GROUP - 1).forEach(i -> keys.add(new Key("acme", key())));
+    List<TransferRepository.Arrival> read = new ArrayList<>();
+    // the first goes alone; the hundred that arrive meanwhile, in the same turn of the event loop, go together
+    Counts together = counted(() -> read.addAll(arrive(keys, List.of(from, to, "acc_none"))));
 
-    assertThat(replay).isEqualTo(new Counts(1, 1));
-    assertThat(first).isEqualTo(new Counts(1, 1));
-    assertThat(read[0].prior().answer().status()).isEqualTo(201);
-    assertThat(read[0].accounts()).containsOnlyKeys(from, to);
-    assertThat(read[1].prior()).isNull();
-    assertThat(read[1].accounts().get(from).posted).isEqualTo(99);
-    assertThat(read[1].accounts()).containsOnlyKeys(from, to);
+    assertThat(lone).isEqualTo(new Counts(1, 1));
+    assertThat(together).as("the first request, then a round of %d", GROUP).isEqualTo(new Counts(2, 2));
+    assertThat(read.get(1).prior().answer().status()).isEqualTo(201);
+    assertThat(read.get(1).accounts()).containsOnlyKeys(from, to);
+    assertThat(read.get(2).prior()).isNull();
+    assertThat(read.get(2).accounts().get(from).posted).isEqualTo(99);
+    assertThat(read.get(2).accounts()).containsOnlyKeys(from, to);
+  }
+
+  /** One read per key, all submitted in one turn of the event loop, each naming the accounts. */
+  private static List<TransferRepository.Arrival> arrive(List<Key> keys, List<String> accountIds) {
+    Promise<List<TransferRepository.Arrival>> all = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> {
+      ArrivalReads reads = new ArrivalReads(pool);
+      List<Future<TransferRepository.Arrival>> arrivals = keys.stream().map(key -> reads.read(key, accountIds)).toList();
+      Future.all(arrivals).map(done -> arrivals.stream().map(Future::result).toList()).onComplete(all);
+    });
+    return all.future().await();
   }
 
   private record Counts(long statements, long roundTrips) {
