@@ -2,35 +2,48 @@
 # The FinCloud benchmark: one command, loopback only, bounded in time, writes a dated Markdown
 # table to loadtest/results/.
 #
-#   loadtest/benchmark.sh            the full run, about 9 minutes
-#   loadtest/benchmark.sh --quick    a smoke run of about 2-3 minutes (numbers indicative only)
+#   loadtest/benchmark.sh            the full run, about 10 minutes
+#   loadtest/benchmark.sh --quick    a smoke run of about 4 minutes (numbers indicative only)
+#
+# Both warm the node up before its peak for as long as its JIT compilers take to settle on 2 cores
+# (60 s quick, 75 s full): C2 keeps compiling for about a minute of load, and the node's throughput
+# rises by 40-50% meanwhile, so a shorter warm-up measures the JIT rather than the node.
 #
 # Options: --port N (the node's HTTP port; default: the first free one from 18090), --connections N
 # (wrk's connections for the peak, default 64), --no-profile (no flight recording of the node during
 # the uniform peak), --keep (keep the temporary folder), --out FILE, --config FILE (a JSON
-# configuration of the node over its defaults, e.g. {"ledger":{"instances":2}}; the report shows it).
+# configuration of the node over its defaults, e.g. {"ledger":{"instances":2}}; the report shows it),
+# --pg-url URL (run against that PostgreSQL server instead of the node's embedded one, see below).
 # Environment: NODE_JAVA_OPTS (JVM options of the node, default none); NODE_CPUS (a CPU list for
 # taskset, e.g. 0 or 0-1: the node's JVM runs on those CPUs only and sizes itself to them, its event
 # loops and instances included; its PostgreSQL, pgbench and the load generators stay unpinned).
 #
+# --pg-url postgresql://USER:PASSWORD@127.0.0.1:PORT/DATABASE: a PostgreSQL server of this machine
+# (127.0.0.1 or localhost only) instead of the embedded one. The node runs on DATABASE (in demo
+# mode, for the load's demo clients), which must be fresh and empty: the caller makes a new one for
+# each run, so that runs are comparable (loadtest/system-postgres.sh does, for Debian's cluster);
+# the script refuses one with tables and drops no database but its own pgbench_tpcb. USER must be a
+# superuser, or own DATABASE and may create databases and roles (pgbench's database, and the
+# migrations' fincloud_runtime). The report's default name ends in -system-postgres.
+#
 # What it does, all against 127.0.0.1:
 #   0. builds the node and the open-model generator if their jars are missing or older than their
-#      sources, and starts a node with its own data folder (embedded PostgreSQL) in a temporary
-#      folder and its own port; the node is stopped when the script ends, however it ends; a full
-#      run also measures the disk's sync rate with pg_test_fsync, for context;
+#      sources, and starts a node with its own data folder (embedded PostgreSQL, unless --pg-url) in
+#      a temporary folder and its own port; the node is stopped when the script ends, however it
+#      ends; a full run also measures the disk's sync rate with pg_test_fsync, for context;
 #   1. pgbench TPC-B (scale 16, -M prepared -c 16 -j 2) in a database of its own on the SAME
 #      PostgreSQL server: the baseline of one money movement per database transaction;
 #   2. FinCloud's peak transfers per second through the whole HTTP API, closed loop (wrk and
-#      loadtest/wrk/transfers.lua), with uniform random accounts and with 90% of the transfers
-#      debiting one hot account; the node's RSS is sampled during the peak;
+#      loadtest/wrk/transfers.lua), after the warm-up, with uniform random accounts and with 90% of
+#      the transfers debiting one hot account; the node's RSS is sampled during the peak;
 #   3. latency at 25, 50 and 75% of each peak with an open-model generator (loadtest/opengen:
 #      constant arrival rate, latency measured from the intended send time), and of one transfer
 #      at a time on an otherwise idle node, beside the node's own Server-Timing;
 #   4. the bank invariants afterwards: trial balance through the API, and no account below its
 #      overdraft limit in SQL.
 # Along the way it accounts for the CPU of each phase (node, PostgreSQL, everything else on the
-# machine) and records the node with Java Flight Recorder during the uniform peak, so that a missed
-# target comes with where the time went.
+# machine; the node's JIT compiler threads apart) and records the node with Java Flight Recorder
+# during the uniform peak, so that a missed target comes with where the time went.
 # Needs: java 17, maven (only to build), curl, pgbench and psql, wrk; as root it installs the
 # missing Debian packages with apt-get.
 set -euo pipefail
@@ -43,6 +56,7 @@ KEEP=false
 PROFILE=true
 OUT=""
 NODE_CONFIG=""
+SYSTEM_PG_URL=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=true ;;
@@ -52,20 +66,28 @@ while [[ $# -gt 0 ]]; do
     --no-profile) PROFILE=false ;;
     --out) OUT="$2"; shift ;;
     --config) NODE_CONFIG="$2"; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    --pg-url) SYSTEM_PG_URL="$2"; shift ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
-# Phase lengths in seconds. The full run fits in about ten minutes on 2 cores.
+# Phase lengths in seconds. The full run fits in about ten minutes on 2 cores. The warm-up is as
+# long even in a quick run as the JIT needs: on 2 cores the node's C2 compiler thread keeps about
+# 45% of a core busy for the first minute of load (thousands of compilations every 10 s, a few
+# hundred after 70 s), and the node's throughput climbs from about 1,000 to 1,400-1,550 transfers/s
+# as it finishes; a peak measured sooner measures the compiler, not the node.
 if $QUICK; then
-  MODE=quick; PGBENCH_SECS=10; WARMUP_SECS=8; PEAK_SECS=10; OPEN_WARMUP=2; OPEN_SECS=6; DEADLINE=420
+  MODE=quick; PGBENCH_SECS=10; WARMUP_SECS=60; PEAK_SECS=10; OPEN_WARMUP=2; OPEN_SECS=6; DEADLINE=480
   ACCOUNTS=200; MEASURE_FSYNC=false
 else
-  MODE=full; PGBENCH_SECS=60; WARMUP_SECS=40; PEAK_SECS=40; OPEN_WARMUP=5; OPEN_SECS=30; DEADLINE=900
+  MODE=full; PGBENCH_SECS=60; WARMUP_SECS=75; PEAK_SECS=40; OPEN_WARMUP=5; OPEN_SECS=30; DEADLINE=900
   ACCOUNTS=1000; MEASURE_FSYNC=true
 fi
+# The flight recording starts this long before the end of the warm-up, which absorbs its start-up
+# cost without filling the profile with the compiler's first minute.
+PROFILE_LEAD=8
 PGBENCH_SCALE=16
 PGBENCH_CLIENTS=16
 PGBENCH_THREADS=2
@@ -75,6 +97,20 @@ ALONE_RATE=20
 OPEN_CONNECTIONS=256
 NODE_JAVA_OPTS=${NODE_JAVA_OPTS:-}
 NODE_CPUS=${NODE_CPUS:-}
+if [[ -n "$SYSTEM_PG_URL" ]]; then
+  # Loopback only: the host of the URL must be this machine's, and nothing in it may point libpq
+  # elsewhere (a multi-host list, or parameters such as host= or hostaddr=).
+  [[ "$SYSTEM_PG_URL" =~ ^postgres(ql)?://([^/?#]*@)?([^@/?#]+)/([^/?#]+)$ ]] \
+    || { echo "--pg-url: expected postgresql://USER:PASSWORD@127.0.0.1:PORT/DATABASE, without parameters" >&2; exit 2; }
+  SYSTEM_PG_ADDRESS=${BASH_REMATCH[3]}
+  SYSTEM_PG_HOST=${SYSTEM_PG_ADDRESS%:*}
+  [[ "$SYSTEM_PG_ADDRESS" == *:* ]] && SYSTEM_PG_PORT=${SYSTEM_PG_ADDRESS##*:} || SYSTEM_PG_PORT=5432
+  [[ "$SYSTEM_PG_HOST" == 127.0.0.1 || "$SYSTEM_PG_HOST" == localhost ]] \
+    || { echo "--pg-url: the host must be 127.0.0.1 or localhost, not $SYSTEM_PG_HOST" >&2; exit 2; }
+  [[ "$SYSTEM_PG_PORT" =~ ^[0-9]+$ ]] || { echo "--pg-url: bad port $SYSTEM_PG_PORT" >&2; exit 2; }
+  # libpq would connect to these rather than to the URL's host
+  unset PGHOSTADDR PGSERVICE PGSERVICEFILE
+fi
 if [[ -n "$NODE_CPUS" ]]; then
   command -v taskset >/dev/null || { echo "NODE_CPUS needs taskset" >&2; exit 2; }
   # the JVM counts the CPUs it may use when it starts: tell it, as it is pinned only once it runs
@@ -91,6 +127,7 @@ WORK=$(mktemp -d -t fincloud-benchmark.XXXXXX)
 NODE_PID=""
 SAMPLER_PID=""
 WATCHDOG_PID=""
+BENCH_URL=""
 
 cleanup() {
   local status=$?
@@ -116,6 +153,10 @@ cleanup() {
       kill -INT "$pgpid" 2>/dev/null || true
       for _ in $(seq 1 40); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.5; done
     fi
+  fi
+  # A server of the caller's outlives the run: pgbench's database, if a failure left it, goes.
+  if [[ -n "$SYSTEM_PG_URL" && -n "$BENCH_URL" ]]; then
+    timeout 30 "$PSQL" "$SYSTEM_PG_URL" -XAtq -c "DROP DATABASE IF EXISTS pgbench_tpcb WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   if $KEEP || [[ $status -ne 0 ]]; then
     log "temporary folder kept: $WORK (node log: $WORK/node.log)"
@@ -206,9 +247,20 @@ while ! port_free "$MANAGEMENT_PORT" || [[ "$MANAGEMENT_PORT" == "$PORT" ]]; do 
 MANAGEMENT_URL="http://127.0.0.1:$MANAGEMENT_PORT"
 LOAD_AVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
+NODE_DATABASE=()
+if [[ -n "$SYSTEM_PG_URL" ]]; then
+  # Runs of the node on a database that already holds another run's transfers are not comparable.
+  TABLES=$("$PSQL" "$SYSTEM_PG_URL" -v ON_ERROR_STOP=1 -XAtq \
+    -c "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')") \
+    || die "cannot reach the PostgreSQL server of --pg-url"
+  [[ "$TABLES" == 0 ]] || die "the database of --pg-url has $TABLES tables: give the run a fresh, empty database"
+  # Demo mode, which a node on a server of its own is not by default: the load uses the demo clients.
+  NODE_DATABASE=(FINCLOUD_PG_URL="$SYSTEM_PG_URL" FINCLOUD_DEMO=true)
+fi
+
 log "starting a node on $URL (mode $MODE)"
 # shellcheck disable=SC2086
-FINCLOUD_DATA_DIR="$WORK/data" FINCLOUD_HTTP_HOST=127.0.0.1 FINCLOUD_HTTP_PORT="$PORT" \
+env "${NODE_DATABASE[@]}" FINCLOUD_DATA_DIR="$WORK/data" FINCLOUD_HTTP_HOST=127.0.0.1 FINCLOUD_HTTP_PORT="$PORT" \
   FINCLOUD_MANAGEMENT_PORT="$MANAGEMENT_PORT" \
   java $NODE_JAVA_OPTS -jar "$NODE_JAR" ${NODE_CONFIG:+--config "$NODE_CONFIG"} >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
@@ -223,10 +275,24 @@ if [[ -n "$NODE_CPUS" ]]; then
   taskset -a -cp "$NODE_CPUS" "$NODE_PID" >/dev/null || die "could not pin the node to CPUs $NODE_CPUS"
   log "node pinned to CPUs $NODE_CPUS"
 fi
-PG_URL=$(head -1 "$WORK/data/postgres.url")
 psql_node() { "$PSQL" "$PG_URL" -v ON_ERROR_STOP=1 -XAtq "$@"; }
-PG_PID=$(head -1 "$WORK/data/postgres/postmaster.pid")
-log "node ready (pid $NODE_PID); PostgreSQL at ${PG_URL##*@} (pid $PG_PID)"
+if [[ -n "$SYSTEM_PG_URL" ]]; then
+  PG_URL=$SYSTEM_PG_URL
+  PG_SERVER="system server at $SYSTEM_PG_HOST:$SYSTEM_PG_PORT"
+  # The postmaster, whose children are the server's processes (CPU accounting below), is the parent
+  # of its checkpointer: a process that lives as long as the server, unlike the backend of a psql
+  # that is gone by the time ps looks for its parent.
+  CHECKPOINTER=$(psql_node -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+  PG_PID=$(ps -o ppid= -p "$CHECKPOINTER" 2>/dev/null | tr -d ' ' || true)
+  [[ -n "$PG_PID" && "$(ps -o comm= -p "$PG_PID" 2>/dev/null)" == postgres* ]] \
+    || die "the processes of the PostgreSQL server of --pg-url are not in sight here (checkpointer pid ${CHECKPOINTER:-none}):" \
+      "its CPU cannot be accounted for"
+else
+  PG_URL=$(head -1 "$WORK/data/postgres.url")
+  PG_SERVER="the node's embedded server"
+  PG_PID=$(head -1 "$WORK/data/postgres/postmaster.pid")
+fi
+log "node ready (pid $NODE_PID); PostgreSQL at ${PG_URL##*@}, $PG_SERVER (pid $PG_PID)"
 
 # CPU accounting, in clock ticks from /proc: the node's JVM; the PostgreSQL server with its live
 # backends (the postmaster's own counters include the backends that ended); the whole machine.
@@ -241,6 +307,14 @@ pg_ticks() {
   echo "$total"
 }
 cpu_snapshot() { echo "$(ticks_of "$NODE_PID") $(pg_ticks) $(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat) $(date +%s.%N)"; }
+jit_ticks() { # the node's JIT compiler threads (C1 and C2, "C2 CompilerThre" in comm): part of ticks_of NODE_PID
+  local task total=0
+  for task in /proc/"$NODE_PID"/task/*; do
+    [[ "$(cat "$task/comm" 2>/dev/null)" == C[12]" CompilerThre"* ]] || continue
+    total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$task/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
 cpu_measure() { # cpu_measure SNAPSHOT_BEFORE SNAPSHOT_AFTER COUNT GENERATOR_CPU_SECONDS
   # -> "node-cores pg-cores generator-cores others-cores node-us pg-us generator-us" (us of CPU per operation)
   awk -v hz="$CLK_TCK" -v n="$3" -v gen="$4" -v before="$1" -v after="$2" 'BEGIN {
@@ -285,7 +359,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 1. pgbench TPC-B on the same server, in its own database
 log "pgbench: initialising scale $PGBENCH_SCALE"
-psql_node -c "DROP DATABASE IF EXISTS pgbench_tpcb" -c "CREATE DATABASE pgbench_tpcb"
+psql_node -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS pgbench_tpcb" -c "CREATE DATABASE pgbench_tpcb"
 BENCH_URL="${PG_URL%/*}/pgbench_tpcb"
 PG_VERSION=$(psql_node -c "SHOW server_version")
 PG_SETTINGS=$(psql_node -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_sync_method', 'max_connections')")
@@ -304,7 +378,8 @@ read -r _ P_PG_CORES P_GEN_CORES P_OTHER_CORES _ P_PG_US P_GEN_US \
   <<<"$(cpu_measure "$CPU_BEFORE" "$(cpu_snapshot)" "$PGBENCH_XACTS" "$(cat "$WORK/pgbench.cpu")")"
 log "pgbench: $PGBENCH_TPS tps, average latency $PGBENCH_LAT ms"
 # Out of FinCloud's way: the pgbench tables would otherwise compete for the same buffers.
-psql_node -c "DROP DATABASE pgbench_tpcb" -c "CHECKPOINT"
+psql_node -c "DROP DATABASE pgbench_tpcb"
+psql_node -c "CHECKPOINT" 2>/dev/null || log "no CHECKPOINT: the role of --pg-url is neither a superuser nor in pg_checkpoint"
 
 # ---------------------------------------------------------------------------------------------
 # 2. The peak through the HTTP API, closed loop
@@ -320,12 +395,14 @@ run_wrk() { # run_wrk SECONDS HOT_SHARE LOGFILE -> prints the WRK line
 }
 
 peak() { # peak LABEL HOT_SHARE: measures one closed-loop peak, sets PEAK_* variables
-  local groups0 groups1 sum0 commit0 xacts0 xacts1 from to cpu0
+  local groups0 groups1 sum0 commit0 xacts0 xacts1 from to cpu0 jit0 started
   groups0=$(metric fincloud_ledger_group_size_count); sum0=$(metric fincloud_ledger_group_size_sum)
   commit0=$(metric fincloud_ledger_commit_seconds_sum); xacts0=$(commits); from=$(date +%s)
-  cpu0=$(cpu_snapshot)
+  cpu0=$(cpu_snapshot); jit0=$(jit_ticks); started=$(date +%s.%N)
   PEAK_LINE=$(run_wrk "$PEAK_SECS" "$2" "$WORK/wrk-$1.log")
   PEAK_CPU=$(cpu_measure "$cpu0" "$(cpu_snapshot)" "$(kv created "$PEAK_LINE")" "$(cat "$WORK/wrk-$1.log.cpu")")
+  # Still large after the warm-up, it says that the peak measured the compiler as well as the node.
+  PEAK_JIT=$(calc "%.0f" "100 * ($(jit_ticks) - $jit0) / $CLK_TCK / ($(date +%s.%N) - $started)")
   to=$(date +%s); xacts1=$(commits); groups1=$(metric fincloud_ledger_group_size_count)
   PEAK_RATE=$(kv created_per_s "$PEAK_LINE")
   PEAK_GROUP=$(calc "%.1f" "($(metric fincloud_ledger_group_size_sum) - $sum0) / ($groups1 - $groups0 + 1e-9)")
@@ -336,22 +413,22 @@ peak() { # peak LABEL HOT_SHARE: measures one closed-loop peak, sets PEAK_* vari
   log "peak $1: $PEAK_LINE"
 }
 
-# The flight recording starts before the warm-up, which absorbs its start-up cost.
+log "warming up for ${WARMUP_SECS}s"
+run_wrk $((WARMUP_SECS - PROFILE_LEAD)) 0 "$WORK/wrk-warmup.log" >/dev/null
 if $PROFILE; then
   jcmd "$NODE_PID" JFR.start name=benchmark settings=profile "filename=$WORK/peak.jfr" >"$WORK/jfr.log" 2>&1 \
     || log "no flight recording: $(tail -1 "$WORK/jfr.log")"
 fi
-log "warming up for ${WARMUP_SECS}s"
-run_wrk "$WARMUP_SECS" 0 "$WORK/wrk-warmup.log" >/dev/null
+run_wrk "$PROFILE_LEAD" 0 "$WORK/wrk-warmup-end.log" >/dev/null
 log "peak, uniform accounts, ${PEAK_SECS}s, $CONNECTIONS connections"
 peak uniform 0
 if $PROFILE; then
   jcmd "$NODE_PID" JFR.stop name=benchmark >>"$WORK/jfr.log" 2>&1 || true
 fi
-U_CPU=$PEAK_CPU; U_LINE=$PEAK_LINE; U_RATE=$PEAK_RATE; U_GROUP=$PEAK_GROUP; U_GROUP_MS=$PEAK_GROUP_MS; U_GROUPS=$PEAK_GROUPS; U_XACTS=$PEAK_XACTS; U_RSS=$PEAK_RSS
+U_CPU=$PEAK_CPU; U_JIT=$PEAK_JIT; U_LINE=$PEAK_LINE; U_RATE=$PEAK_RATE; U_GROUP=$PEAK_GROUP; U_GROUP_MS=$PEAK_GROUP_MS; U_GROUPS=$PEAK_GROUPS; U_XACTS=$PEAK_XACTS; U_RSS=$PEAK_RSS
 log "peak, ${HOT_SHARE} of the transfers debiting one hot account, ${PEAK_SECS}s"
 peak hot "$HOT_SHARE"
-H_CPU=$PEAK_CPU; H_LINE=$PEAK_LINE; H_RATE=$PEAK_RATE; H_GROUP=$PEAK_GROUP; H_GROUP_MS=$PEAK_GROUP_MS; H_GROUPS=$PEAK_GROUPS; H_XACTS=$PEAK_XACTS; H_RSS=$PEAK_RSS
+H_CPU=$PEAK_CPU; H_JIT=$PEAK_JIT; H_LINE=$PEAK_LINE; H_RATE=$PEAK_RATE; H_GROUP=$PEAK_GROUP; H_GROUP_MS=$PEAK_GROUP_MS; H_GROUPS=$PEAK_GROUPS; H_XACTS=$PEAK_XACTS; H_RSS=$PEAK_RSS
 
 # ---------------------------------------------------------------------------------------------
 # 3. Latency under an open model at fractions of each peak
@@ -430,7 +507,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 MEM_GIB=$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 DATE=$(date -u +%Y-%m-%d)
 if [[ -z "$OUT" ]]; then
-  OUT="$ROOT/loadtest/results/$DATE-benchmark$($QUICK && echo -quick).md"
+  OUT="$ROOT/loadtest/results/$DATE-benchmark${SYSTEM_PG_URL:+-system-postgres}$($QUICK && echo -quick).md"
 fi
 mkdir -p "$(dirname "$OUT")"
 
@@ -441,8 +518,9 @@ mkdir -p "$(dirname "$OUT")"
     echo "A \`--quick\` smoke run: phases of a few seconds, numbers indicative only."
     echo
   fi
-  echo "\`loadtest/benchmark.sh$($QUICK && echo ' --quick')\` on one machine, everything on 127.0.0.1: one node with its"
-  echo "embedded PostgreSQL, and the load generators on the same cores. Took ${ELAPSED}s. Load average"
+  echo "\`loadtest/benchmark.sh$($QUICK && echo ' --quick')${SYSTEM_PG_URL:+ --pg-url URL}\` on one machine, everything on 127.0.0.1: one node with"
+  echo "$([[ -n "$SYSTEM_PG_URL" ]] && echo "a fresh database on the machine's own PostgreSQL ($PG_SERVER)" || echo "its embedded PostgreSQL"),"
+  echo "and the load generators on the same cores; the node warmed up for ${WARMUP_SECS}s before its peaks. Took ${ELAPSED}s. Load average"
   echo "(1, 5, 15 min) at the start $LOAD_AVG_START, at the end $LOAD_AVG_END: on a machine that was not"
   echo "quiet the numbers are low and noisy."
   echo
@@ -472,6 +550,9 @@ mkdir -p "$(dirname "$OUT")"
   echo "| pgbench TPC-B | - | $P_PG_CORES | $P_GEN_CORES | $P_OTHER_CORES | - + $P_PG_US + $P_GEN_US us | $PG_CEILING |"
   echo "| FinCloud uniform peak | $U_NODE_CORES | $U_PG_CORES | $U_GEN_CORES | $U_OTHER_CORES | $U_NODE_US + $U_PG_US + $U_GEN_US us | $U_CEILING |"
   echo "| FinCloud hot peak | $H_NODE_CORES | $H_PG_CORES | $H_GEN_CORES | $H_OTHER_CORES | $H_NODE_US + $H_PG_US + $H_GEN_US us | $H_CEILING |"
+  echo
+  echo "JIT compiler threads during the uniform peak: $U_JIT % of a core (hot peak: $H_JIT %), within the node's"
+  echo "column; much more than a few percent would say that the warm-up was too short to measure the node alone."
   echo
   echo "## Latency at a constant arrival rate"
   echo
@@ -523,7 +604,7 @@ mkdir -p "$(dirname "$OUT")"
   if [[ -n "$PROFILE_TEXT" ]]; then
     echo "## Where the node's CPU went at the uniform peak"
     echo
-    echo "Java Flight Recorder (settings=profile) on the node during the warm-up and the uniform peak;"
+    echo "Java Flight Recorder (settings=profile) on the node during the last ${PROFILE_LEAD}s of the warm-up and the uniform peak;"
     echo "shares of the execution samples. PostgreSQL's own CPU is in the table above, not here."
     echo
     echo "$PROFILE_TEXT"
@@ -536,7 +617,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| FinCloud | $FINCLOUD_VERSION, commit $GIT_REV, Vert.x $VERTX_VERSION |"
   echo "| node | defaults (\`fincloud-defaults.json\`)${NODE_CONFIG:+ with $(tr -d ' \n' <"$NODE_CONFIG")}, JVM options: ${NODE_JAVA_OPTS:-none}; CPUs: ${NODE_CPUS:-all, not pinned} |"
   echo "| Java | $JAVA_VERSION |"
-  echo "| PostgreSQL | $PG_VERSION (the node's embedded server): $PG_SETTINGS |"
+  echo "| PostgreSQL | $PG_VERSION ($PG_SERVER): $PG_SETTINGS |"
   echo "| pgbench | $("$PGBENCH" --version) |"
   echo "| wrk | $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $WRK_THREADS threads, $CONNECTIONS connections, script \`loadtest/wrk/transfers.lua\` |"
   echo "| data | $ACCOUNTS accounts funded from one allowNegative account; amounts 1..100 cents; a fresh Idempotency-Key per transfer |"
