@@ -10,8 +10,8 @@
 # rises by 40-50% meanwhile, so a shorter warm-up measures the JIT rather than the node.
 #
 # Options: --port N (the node's HTTP port; default: the first free one from 18090), --connections N
-# (wrk's connections for the peak, default 64), --no-profile (no flight recording of the node during
-# the uniform peak), --keep (keep the temporary folder), --out FILE, --config FILE (a JSON
+# (wrk's connections for the peak, default 64), --no-profile (no flight recording of the node after
+# the peaks), --keep (keep the temporary folder), --out FILE, --config FILE (a JSON
 # configuration of the node over its defaults, e.g. {"ledger":{"instances":2}}; the report shows it),
 # --pg-url URL (run against that PostgreSQL server instead of the node's embedded one, see below).
 # Environment: NODE_JAVA_OPTS (JVM options of the node, default none); NODE_CPUS (a CPU list for
@@ -42,8 +42,8 @@
 #   4. the bank invariants afterwards: trial balance through the API, and no account below its
 #      overdraft limit in SQL.
 # Along the way it accounts for the CPU of each phase (node, PostgreSQL, everything else on the
-# machine; the node's JIT compiler threads apart) and records the node with Java Flight Recorder
-# during the uniform peak, so that a missed target comes with where the time went.
+# machine; the node's JIT compiler threads apart) and, after the peaks, records the node with Java
+# Flight Recorder under uniform load, so that a missed target comes with where the time went.
 # Needs: java 17, maven (only to build), curl, pgbench and psql, wrk; as root it installs the
 # missing Debian packages with apt-get.
 set -euo pipefail
@@ -85,9 +85,10 @@ else
   MODE=full; PGBENCH_SECS=60; WARMUP_SECS=75; PEAK_SECS=40; OPEN_WARMUP=5; OPEN_SECS=30; DEADLINE=900
   ACCOUNTS=1000; MEASURE_FSYNC=true
 fi
-# The flight recording starts this long before the end of the warm-up, which absorbs its start-up
-# cost without filling the profile with the compiler's first minute.
-PROFILE_LEAD=8
+# The flight recording has a uniform run of its own after the peaks: started before a measured
+# peak, the recorder (settings=profile) cost that peak half its rate (a warm node at 1,400-1,550
+# transfers/s did 605/s while recorded) and set the JIT compiling again (53 % of a core).
+PROFILE_SECS=20
 PGBENCH_SCALE=16
 PGBENCH_CLIENTS=16
 PGBENCH_THREADS=2
@@ -414,21 +415,20 @@ peak() { # peak LABEL HOT_SHARE: measures one closed-loop peak, sets PEAK_* vari
 }
 
 log "warming up for ${WARMUP_SECS}s"
-run_wrk $((WARMUP_SECS - PROFILE_LEAD)) 0 "$WORK/wrk-warmup.log" >/dev/null
-if $PROFILE; then
-  jcmd "$NODE_PID" JFR.start name=benchmark settings=profile "filename=$WORK/peak.jfr" >"$WORK/jfr.log" 2>&1 \
-    || log "no flight recording: $(tail -1 "$WORK/jfr.log")"
-fi
-run_wrk "$PROFILE_LEAD" 0 "$WORK/wrk-warmup-end.log" >/dev/null
+run_wrk "$WARMUP_SECS" 0 "$WORK/wrk-warmup.log" >/dev/null
 log "peak, uniform accounts, ${PEAK_SECS}s, $CONNECTIONS connections"
 peak uniform 0
-if $PROFILE; then
-  jcmd "$NODE_PID" JFR.stop name=benchmark >>"$WORK/jfr.log" 2>&1 || true
-fi
 U_CPU=$PEAK_CPU; U_JIT=$PEAK_JIT; U_LINE=$PEAK_LINE; U_RATE=$PEAK_RATE; U_GROUP=$PEAK_GROUP; U_GROUP_MS=$PEAK_GROUP_MS; U_GROUPS=$PEAK_GROUPS; U_XACTS=$PEAK_XACTS; U_RSS=$PEAK_RSS
 log "peak, ${HOT_SHARE} of the transfers debiting one hot account, ${PEAK_SECS}s"
 peak hot "$HOT_SHARE"
 H_CPU=$PEAK_CPU; H_JIT=$PEAK_JIT; H_LINE=$PEAK_LINE; H_RATE=$PEAK_RATE; H_GROUP=$PEAK_GROUP; H_GROUP_MS=$PEAK_GROUP_MS; H_GROUPS=$PEAK_GROUPS; H_XACTS=$PEAK_XACTS; H_RSS=$PEAK_RSS
+if $PROFILE; then
+  log "flight recording during ${PROFILE_SECS}s of uniform load (not measured)"
+  jcmd "$NODE_PID" JFR.start name=benchmark settings=profile "filename=$WORK/peak.jfr" >"$WORK/jfr.log" 2>&1 \
+    || log "no flight recording: $(tail -1 "$WORK/jfr.log")"
+  run_wrk "$PROFILE_SECS" 0 "$WORK/wrk-profile.log" >/dev/null
+  jcmd "$NODE_PID" JFR.stop name=benchmark >>"$WORK/jfr.log" 2>&1 || true
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 3. Latency under an open model at fractions of each peak
@@ -602,9 +602,10 @@ mkdir -p "$(dirname "$OUT")"
   echo "| transfers in the database | | $TRANSFERS |"
   echo
   if [[ -n "$PROFILE_TEXT" ]]; then
-    echo "## Where the node's CPU went at the uniform peak"
+    echo "## Where the node's CPU went under uniform load"
     echo
-    echo "Java Flight Recorder (settings=profile) on the node during the last ${PROFILE_LEAD}s of the warm-up and the uniform peak;"
+    echo "Java Flight Recorder (settings=profile) on the node during ${PROFILE_SECS}s of uniform load after the peaks (the recorder slows"
+    echo "the node down, so it has a run of its own);"
     echo "shares of the execution samples. PostgreSQL's own CPU is in the table above, not here."
     echo
     echo "$PROFILE_TEXT"
