@@ -21,6 +21,7 @@ import fincloud.shared.DatabasePool;
 import fincloud.shared.Page;
 import fincloud.shared.PoolSettings;
 import fincloud.shared.RequestContext;
+import fincloud.shared.StageTimes;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -127,11 +128,16 @@ public class PaymentsVerticle extends VerticleBase {
 
   /** Every answer leaves with its customer fields in clear: the ledger and the kept answers hold them sealed. */
   private Future<Void> on(String address, BiFunction<RequestContext, JsonObject, Future<Answer>> operation) {
-    return consumers.on(address, (caller, request) -> operation.apply(caller, request).compose(this::reveal));
+    return consumers.on(address, (caller, request) -> operation.apply(caller, request)
+        .compose(answer -> reveal(caller, answer)));
   }
 
-  private Future<Answer> reveal(Answer answer) {
-    return keys.reveal(pool, answer.body()).map(body -> new Answer(answer.status(), body, answer.replayed()));
+  private Future<Answer> reveal(RequestContext caller, Answer answer) {
+    long started = System.nanoTime();
+    return keys.reveal(pool, answer.body()).map(body -> {
+      StageTimes.record(caller, "reveal", System.nanoTime() - started);
+      return new Answer(answer.status(), body, answer.replayed());
+    });
   }
 
   /**
@@ -166,10 +172,12 @@ public class PaymentsVerticle extends VerticleBase {
     // One read for both (a replay needs only the stored answer, a new request only the accounts),
     // gathered with the other requests arriving meanwhile, beside the debit accounts' data keys
     // that seal the customer fields.
+    long started = System.nanoTime();
     Future<TransferRepository.Arrival> arrival = arrivals.read(key, accountIds(items));
     Future<Map<String, DataKey>> sealing = keys.forAccounts(pool,
         items.stream().map(TransferItem::debitAccountId).collect(java.util.stream.Collectors.toSet()));
     return Future.all(arrival, sealing)
+        .andThen(read -> StageTimes.record(caller, "arrival", System.nanoTime() - started))
         .compose(read -> arrival.result().prior() != null
             ? Future.succeededFuture(arrival.result().prior().replayFor(caller))
             : checkScoreAndApply(caller, sealed(items, sealing.result()), batch, arrival.result().accounts()))

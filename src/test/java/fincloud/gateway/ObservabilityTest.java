@@ -115,8 +115,8 @@ class ObservabilityTest {
     HttpResponse<Buffer> transfer = http.transfer("acme-teller", debit, credit, 100, "EUR");
     assertThat(transfer.statusCode()).isEqualTo(201);
     assertThat(transfer.getHeader("Server-Timing"))
-        .matches("gateway;dur=[0-9.]+, payments;dur=[0-9.]+, risk;dur=[0-9.]+, ledger;dur=[0-9.]+, "
-            + "database;dur=[0-9.]+, total;dur=[0-9.]+");
+        .matches("gateway;dur=[0-9.]+, payments;dur=[0-9.]+, arrival;dur=[0-9.]+, risk;dur=[0-9.]+, "
+            + "ledger;dur=[0-9.]+, database;dur=[0-9.]+, reveal;dur=[0-9.]+, total;dur=[0-9.]+");
   }
 
   @Test
