@@ -199,6 +199,7 @@ final class KilledServer {
     }
   }
 
+  /** Reached only from {@link #awaitGone}, which the node's main thread runs before Vert.x starts. */
   private static void sleep() {
     try {
       Thread.sleep(100);

@@ -1,5 +1,6 @@
 package fincloud.cluster;
 
+import fincloud.testkit.FreePorts;
 import fincloud.testkit.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -99,22 +100,7 @@ final class ClusterHarness implements AutoCloseable {
    * the node started again on it exits on "Address already in use".
    */
   static int freeApiPort() {
-    for (int tries = 0; tries < 200; tries++) {
-      int port = ThreadLocalRandom.current().nextInt(10_000, 19_000);
-      if (free(port) && free(port + 1000)) {
-        return port;
-      }
-    }
-    throw new IllegalStateException("no free port whose port + 1000 is free too");
-  }
-
-  private static boolean free(int port) {
-    try (ServerSocket socket = new ServerSocket(port)) {
-      socket.setReuseAddress(true);
-      return true;
-    } catch (IOException taken) {
-      return false;
-    }
+    return FreePorts.pick(10_000, 19_000, port -> FreePorts.free(port + 1000));
   }
 
   /** The first of {@code count} consecutive free ports, away from Hazelcast's default 5701. */
@@ -123,11 +109,7 @@ final class ClusterHarness implements AutoCloseable {
       int first = ThreadLocalRandom.current().nextInt(20_000, 30_000);
       boolean free = true;
       for (int port = first; port < first + count && free; port++) {
-        try (ServerSocket socket = new ServerSocket(port)) {
-          socket.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
+        free = FreePorts.free(port);
       }
       if (free) {
         return first;

@@ -6,11 +6,9 @@ import fincloud.node.NodeConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A whole node (every role, demo mode: the demo clients) deployed on the test's Vert.x instance against a
@@ -157,21 +155,8 @@ public final class TestNode {
     }
   }
 
-  /**
-   * A free port below the kernel's ephemeral range (32 768 and up): one the kernel hands out as
-   * free ({@code new ServerSocket(0)}) is in that range, where any outgoing connection (a pool's to
-   * PostgreSQL, say) may take it before the node binds it ("Address already in use", seen in CI).
-   */
+  /** A free port of its own, away from the ports outgoing connections take ({@link FreePorts}). */
   static int freePort() {
-    for (int tries = 0; tries < 200; tries++) {
-      int port = ThreadLocalRandom.current().nextInt(10_000, 19_000);
-      try (ServerSocket socket = new ServerSocket(port)) {
-        socket.setReuseAddress(true);
-        return port;
-      } catch (IOException taken) {
-        // another one
-      }
-    }
-    throw new IllegalStateException("no free port between 10000 and 19000");
+    return FreePorts.pick(10_000, 19_000, port -> true);
   }
 }
