@@ -154,8 +154,8 @@ public final class LedgerWriter {
   private Future<Void> commit(List<Waiting> group) {
     List<LedgerCommand> commands = group.stream().map(Waiting::command).toList();
     long started = System.nanoTime();
-    // Set once every statement of the group has succeeded: what fails after that failed at or
-    // after COMMIT, and the database may have applied the group.
+    // Set once COMMIT is sent: what fails after that, unless the database refused a write, may
+    // have been applied.
     boolean[] committing = {false};
     return pool.withConnection(connection -> inTransaction(connection, commands, committing))
         .onSuccess(answers -> {
@@ -178,23 +178,39 @@ public final class LedgerWriter {
   }
 
   /**
-   * The group's transaction, with BEGIN sent ahead of the first reads instead of waiting for its
-   * answer: one round trip less per group. Otherwise what {@code withTransaction} does: COMMIT once
-   * every statement succeeded ({@code committing} set just before), ROLLBACK after any failure.
+   * The group's transaction in two round trips: BEGIN sent ahead of the locked reads, then the
+   * writes with COMMIT behind them, without waiting for their answers. A write that the database
+   * refuses aborts the transaction, and the COMMIT that follows it only ends it (PostgreSQL answers
+   * it ROLLBACK): such a failure is known to have applied nothing. Any other failure once COMMIT
+   * is sent (the connection lost, say) leaves the outcome unknown, and {@code committing} says so.
    */
   private Future<List<Answer>> inTransaction(SqlConnection connection, List<LedgerCommand> commands,
       boolean[] committing) {
     Future<?> begun = connection.query("BEGIN").execute();
-    Future<List<Answer>> written = decideAndWrite(connection, commands);
-    return Future.all(begun, written).compose(
-        done -> {
-          committing[0] = true;
-          return connection.query("COMMIT").execute().map(committed -> written.result());
-        },
+    Future<Decided> decided = decide(connection, commands);
+    return Future.all(begun, decided).compose(
+        ready -> writeAndCommit(connection, decided.result(), committing),
         failure -> connection.query("ROLLBACK").execute().transform(rolledBack -> Future.failedFuture(failure)));
   }
 
-  private Future<List<Answer>> decideAndWrite(SqlClient tx, List<LedgerCommand> commands) {
+  private Future<List<Answer>> writeAndCommit(SqlConnection connection, Decided decided, boolean[] committing) {
+    Future<Void> written = LedgerRepository.write(connection, decided.book());
+    committing[0] = true;
+    Future<?> committed = connection.query("COMMIT").execute();
+    return Future.join(written, committed).transform(done -> {
+      if (written.failed() && written.cause() instanceof PgException) {
+        committing[0] = false;
+        return Future.failedFuture(written.cause());
+      }
+      return done.succeeded() ? Future.succeededFuture(decided.answers()) : Future.failedFuture(done.cause());
+    });
+  }
+
+  /** What the book decided for a group's commands, in their order, before anything is written. */
+  private record Decided(LedgerBook book, List<Answer> answers) {
+  }
+
+  private Future<Decided> decide(SqlClient tx, List<LedgerCommand> commands) {
     Set<String> settled = new HashSet<>();
     Set<String> expiring = new HashSet<>();
     Set<String> accountIds = new HashSet<>();
@@ -223,13 +239,13 @@ public final class LedgerWriter {
       var busy = IdempotencyRecords.lock(tx, keys);
       // pipelined after the key locks, so its snapshot sees what their last holders committed
       var known = IdempotencyRecords.known(tx, keys);
-      return Future.all(accounts, busy, known).compose(locked -> {
+      return Future.all(accounts, busy, known).map(locked -> {
         LedgerBook book = new LedgerBook(accounts.result(), transfers, known.result().stored(), busy.result(),
             known.result().fences(), Timestamps.now(clock));
         List<Answer> answers = commands.stream().map(book::apply).toList();
         // throws BrokenInvariant, which fails the transaction before anything is written
         book.checkInvariants();
-        return LedgerRepository.write(tx, book).map(answers);
+        return new Decided(book, answers);
       });
     });
   }

@@ -172,6 +172,45 @@ class LedgerWriterGroupTest {
   }
 
   /**
+   * The writes go with COMMIT behind them, without waiting for their answers. A write that the
+   * database refuses (here a trigger refuses one transfer's row) aborts the transaction, so that
+   * COMMIT ends it without applying anything: the group is tried again one by one, its neighbours
+   * commit, and the refused one alone is answered 503 with nothing of it in the books.
+   */
+  @Test
+  void aWriteRefusedByTheDatabaseBeforeTheCommitAppliesNothingOfItsGroup() {
+    String a = ledger.funded("USD", 10_000);
+    String b = ledger.open("USD");
+    String c = ledger.open("USD");
+    pool.query("CREATE FUNCTION refuse_4343() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        + " IF NEW.amount = 4343 THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$").execute().await();
+    pool.query("CREATE TRIGGER refuse_4343 BEFORE INSERT ON transfers FOR EACH ROW EXECUTE FUNCTION refuse_4343()")
+        .execute().await();
+    List<Integer> groups = Collections.synchronizedList(new ArrayList<>());
+    List<Answer> answers;
+    try {
+      answers = submitTogether(500, groups, List.of(
+          create(item(a, b, 10)),
+          create(item(a, c, 20)),
+          create(item(a, c, 4343)),
+          create(item(b, c, 5))));
+    } finally {
+      pool.query("DROP TRIGGER refuse_4343 ON transfers").execute().await();
+      pool.query("DROP FUNCTION refuse_4343()").execute().await();
+    }
+
+    assertThat(answers.stream().map(Answer::status)).containsExactly(201, 201, 503, 201);
+    assertThat(answers.get(2).body().getString("detail")).contains("nothing was applied");
+    // the first alone, then the refused group of three again one by one: two of them commit
+    assertThat(groups).containsExactly(1, 1, 1);
+    ledger.assertBalance(a, 9_970, 0);
+    ledger.assertBalance(b, 5, 0);
+    ledger.assertBalance(c, 25, 0);
+    // its funding, and the three that committed
+    assertThat(ledger.transferRows(List.of(a, b, c))).isEqualTo(1 + 3);
+  }
+
+  /**
    * Submits the commands in one go on an event loop to a writer with one group in flight; a command
    * the writer fails is answered as the payments service answers it.
    */
